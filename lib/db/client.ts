@@ -1,0 +1,86 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { getEnv } from "../env";
+import { PrismaClient } from "./generated/client";
+import { migrate, pgExecutor, pgliteExecutor } from "./migrate";
+
+/**
+ * One Prisma client per process. With DATABASE_URL: PostgreSQL through
+ * @prisma/adapter-pg. Without it: embedded PGlite under .data/pglite, migrated
+ * on first use so `npm run dev` needs no setup.
+ *
+ * The handle lives on globalThis because Next bundles server code into several
+ * layers (RSC, SSR, route handlers, instrumentation) that would otherwise each
+ * open their own PGlite on the same directory and corrupt it.
+ */
+
+export type Db = PrismaClient;
+
+type Holder = { promise?: Promise<Db>; close?: () => Promise<void> };
+const globalForDb = globalThis as unknown as { __gatehouseDb?: Holder };
+const holder: Holder = (globalForDb.__gatehouseDb ??= {});
+
+/** Prisma on PostgreSQL, optionally confined to one schema (tests use one per file). */
+export function createPgClient(url: string, opts: { poolSize?: number; schema?: string } = {}): Db {
+  const adapter = new PrismaPg(
+    {
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      ...(opts.schema ? { options: `-c search_path="${opts.schema}"` } : {}),
+    },
+    opts.schema ? { schema: opts.schema } : undefined,
+  );
+  return new PrismaClient({ adapter });
+}
+
+/** Prisma on an embedded PGlite instance. */
+export function createPgliteClient(pglite: PGlite): Db {
+  return new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+}
+
+async function openFromEnv(): Promise<Db> {
+  const env = getEnv();
+  if (env.DATABASE_URL) {
+    return createPgClient(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
+  }
+  mkdirSync(env.EMBEDDED_DB_DIR, { recursive: true });
+  const pglite = new PGlite(env.EMBEDDED_DB_DIR);
+  await pglite.waitReady;
+  // The embedded database is private to this process: bring it up to date.
+  await migrate(pgliteExecutor(pglite));
+  const db = createPgliteClient(pglite);
+  holder.close = async () => {
+    await db.$disconnect();
+    await pglite.close();
+  };
+  return db;
+}
+
+/** The process-wide client, created on first use. */
+export function getDb(): Promise<Db> {
+  holder.promise ??= openFromEnv().catch((err: unknown) => {
+    holder.promise = undefined; // let the next request try again
+    throw err;
+  });
+  return holder.promise;
+}
+
+/** Tests and scripts: use this client instead of the one from the environment. */
+export function setDb(db: Db, close?: () => Promise<void>): void {
+  holder.promise = Promise.resolve(db);
+  holder.close = close ?? (() => db.$disconnect());
+}
+
+/** Close the process-wide client (scripts, tests). */
+export async function closeDb(): Promise<void> {
+  const close = holder.close;
+  if (holder.promise && !close) await (await holder.promise).$disconnect();
+  holder.promise = undefined;
+  holder.close = undefined;
+  if (close) await close();
+}
+
+export { pgExecutor };

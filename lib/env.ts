@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting Gatehouse reads, parsed once with zod. `.env.example` documents
+ * each one. In production a weak or missing signing secret stops the start.
+ */
+
+// Values that must never be used as a signing secret, whatever their length.
+export const PLACEHOLDER_SECRETS = [
+  "secret",
+  "changeme",
+  "change-me",
+  "password",
+  "jwt_secret",
+  "your-secret-here",
+  // The value shipped in .env.example:
+  "replace-me-with-at-least-32-random-bytes-from-openssl-rand",
+];
+
+export const DATA_DIR = path.resolve(process.cwd(), process.env.GATEHOUSE_DATA_DIR ?? ".data");
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const seconds = (def: number) => z.coerce.number().int().positive().default(def);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    APP_URL: z.url().default("http://localhost:3000"),
+    APP_NAME: z.string().min(1).max(60).default("Gatehouse"),
+
+    DATABASE_URL: z.string().optional().transform((v) => (v ? v : undefined)),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    EMBEDDED_DB_DIR: z.string().default(path.join(DATA_DIR, "pglite")),
+    ALLOW_EMBEDDED_DB_IN_PRODUCTION: bool.default(false),
+
+    JWT_SECRET: z.string().optional(),
+    JWT_ISSUER: z.string().optional(),
+    JWT_AUDIENCE: z.string().default("gatehouse"),
+    ACCESS_TOKEN_TTL_SECONDS: seconds(15 * 60),
+    SESSION_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600),
+    SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600),
+    REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(10).default(10),
+
+    BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+    PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
+
+    SMTP_URL: z.string().optional().transform((v) => (v ? v : undefined)),
+    MAIL_FROM: z.string().default("Gatehouse <no-reply@localhost>"),
+
+    TRUST_PROXY_HEADER: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.toLowerCase() : undefined)),
+    PASSWORD_GRANT_ENABLED: bool.default(true),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production") {
+      if (!env.DATABASE_URL && !env.ALLOW_EMBEDDED_DB_IN_PRODUCTION) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["DATABASE_URL"],
+          message:
+            "DATABASE_URL is required in production (set ALLOW_EMBEDDED_DB_IN_PRODUCTION=true to run on the embedded database on purpose)",
+        });
+      }
+      if (env.BCRYPT_COST < 12) {
+        ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "BCRYPT_COST must be at least 12 in production" });
+      }
+    }
+    if (env.SESSION_IDLE_TTL_SECONDS > env.SESSION_ABSOLUTE_TTL_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SESSION_IDLE_TTL_SECONDS"],
+        message: "SESSION_IDLE_TTL_SECONDS cannot exceed SESSION_ABSOLUTE_TTL_SECONDS",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema> & { JWT_SECRET: string; JWT_ISSUER: string };
+
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Why a signing secret is unacceptable, or null when it is fine. */
+export function secretProblem(secret: string | undefined): string | null {
+  if (!secret) return "JWT_SECRET is missing";
+  const bytes = Buffer.byteLength(secret, "utf8");
+  if (bytes < 32) return `JWT_SECRET is too short (${bytes} bytes; at least 32 are required)`;
+  const lowered = secret.toLowerCase();
+  if (PLACEHOLDER_SECRETS.some((p) => lowered === p || lowered.includes(p))) {
+    return "JWT_SECRET is a placeholder value (generate one with: openssl rand -base64 48)";
+  }
+  // Low entropy: few distinct characters ("aaaa…", "abababab…").
+  if (new Set(secret).size < 10) return "JWT_SECRET has too little entropy (too few distinct characters)";
+  return null;
+}
+
+/** Development only: a random secret kept under .data/ so sessions survive restarts. */
+function developmentSecret(log: (msg: string) => void): string {
+  const file = path.join(DATA_DIR, "dev-jwt-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(DATA_DIR, { recursive: true });
+  const secret = randomBytes(48).toString("base64url");
+  writeFileSync(file, secret + "\n", { mode: 0o600 });
+  log(`[gatehouse] No JWT_SECRET set: generated a development secret in ${path.relative(process.cwd(), file)}`);
+  return secret;
+}
+
+/** Parse a raw environment. Pure apart from the development secret file. */
+export function parseEnv(raw: NodeJS.ProcessEnv, log: (msg: string) => void = console.warn): Env {
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new EnvError(parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`));
+  }
+  const env = parsed.data;
+  let secret = env.JWT_SECRET;
+  if (!secret && env.NODE_ENV !== "production") {
+    secret = env.NODE_ENV === "test" ? randomBytes(48).toString("base64url") : developmentSecret(log);
+  }
+  const problem = secretProblem(secret);
+  if (problem && env.NODE_ENV === "production") throw new EnvError([problem]);
+  if (problem) throw new EnvError([problem]);
+  return { ...env, JWT_SECRET: secret!, JWT_ISSUER: env.JWT_ISSUER ?? new URL(env.APP_URL).origin };
+}
+
+let cached: Env | undefined;
+
+/** The parsed settings of this process, read once. */
+export function getEnv(): Env {
+  if (!cached) {
+    cached = parseEnv(process.env);
+    // The edge middleware cannot read .data/; share the secret through process.env.
+    process.env.JWT_SECRET = cached.JWT_SECRET;
+  }
+  return cached;
+}
+
+/** Tests only: forget the cached settings after changing process.env. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,26 @@
+import type { NextConfig } from "next";
+import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_SERVER } from "next/constants";
+import { EnvError, getEnv } from "./lib/env";
+
+export default function config(phase: string): NextConfig {
+  // Validate settings when a server starts (not at build time, when production
+  // secrets are rightly absent). A weak secret stops `next start` right here.
+  if (phase === PHASE_PRODUCTION_SERVER || phase === PHASE_DEVELOPMENT_SERVER) {
+    try {
+      getEnv();
+    } catch (err) {
+      if (err instanceof EnvError) {
+        console.error(`\n[gatehouse] ${err.message}\n`);
+        process.exit(1);
+      }
+      throw err;
+    }
+  }
+  return {
+    poweredByHeader: false,
+    reactStrictMode: true,
+    transpilePackages: ["jose"],
+    // Loaded from node_modules at run time: PGlite ships WASM and data files, pg has optional natives.
+    serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "nodemailer"],
+  };
+}

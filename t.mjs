@@ -1,0 +1,16 @@
+import { PGlite } from "@electric-sql/pglite";
+import fs from "node:fs";
+let t=Date.now();
+const db = new PGlite();
+await db.waitReady; console.log("fresh mem", Date.now()-t, "ms", Math.round(process.memoryUsage().rss/1e6),"MB");
+await db.exec(fs.readFileSync("prisma/migrations/20261125000000_init/migration.sql","utf8"));
+console.log("migrated", Date.now()-t);
+const dump = await db.dumpDataDir("gzip"); console.log("dump", dump.size, Date.now()-t);
+await db.close();
+t=Date.now();
+const db2 = new PGlite({ loadDataDir: dump }); await db2.waitReady;
+console.log("from dump", Date.now()-t, "ms", Math.round(process.memoryUsage().rss/1e6),"MB");
+console.log((await db2.query("select count(*) from users")).rows);
+t=Date.now();
+const db3 = new PGlite({ loadDataDir: dump }); await db3.waitReady;
+console.log("from dump 2", Date.now()-t, "ms", Math.round(process.memoryUsage().rss/1e6),"MB");
