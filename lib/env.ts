@@ -20,7 +20,7 @@ export const PLACEHOLDER_SECRETS = [
   "replace-me-with-at-least-32-random-bytes-from-openssl-rand",
 ];
 
-export const DATA_DIR = path.resolve(process.cwd(), process.env.GATEHOUSE_DATA_DIR ?? ".data");
+export const DATA_DIR = path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.GATEHOUSE_DATA_DIR ?? ".data");
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])

@@ -15,7 +15,7 @@ import type { Client as PgClient } from "pg";
  * runners, and each migration runs in a transaction with its bookkeeping row.
  */
 
-export const MIGRATIONS_DIR = path.resolve(process.cwd(), "prisma/migrations");
+export const MIGRATIONS_DIR = path.resolve(/*turbopackIgnore: true*/ process.cwd(), "prisma/migrations");
 // The advisory-lock key `prisma migrate` itself uses, so the two never run at once.
 const PRISMA_MIGRATE_LOCK_KEY = 72707369;
 
@@ -23,10 +23,13 @@ const PRISMA_MIGRATE_LOCK_KEY = 72707369;
 export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   exec(sql: string): Promise<void>;
+  /** The connection (pg Client, PGlite) behind this executor; see `migrate`. */
+  readonly connection?: object;
 }
 
 export function pgExecutor(client: PgClient): SqlExecutor {
   return {
+    connection: client,
     async query<T>(sql: string, params?: unknown[]) {
       const res = await client.query(sql, params as unknown[]);
       return res.rows as T[];
@@ -39,6 +42,7 @@ export function pgExecutor(client: PgClient): SqlExecutor {
 
 export function pgliteExecutor(db: PGlite): SqlExecutor {
   return {
+    connection: db,
     async query<T>(sql: string, params?: unknown[]) {
       const res = await db.query<T>(sql, params as unknown[]);
       return res.rows;
@@ -87,13 +91,33 @@ type Row = { migration_name: string; checksum: string; finished_at: Date | null;
 
 export type MigrateResult = { applied: string[]; alreadyApplied: string[] };
 
-/** Bring the database up to date. Safe to run from several processes at once. */
-export async function migrate(
-  sql: SqlExecutor,
-  opts: { dir?: string; log?: (msg: string) => void } = {},
-): Promise<MigrateResult> {
+export type MigrateOptions = { dir?: string; log?: (msg: string) => void };
+
+// The run in progress on each connection. An advisory lock is re-entrant within
+// one session, so it cannot keep apart two runners that share a connection (one
+// PGlite instance, one pg Client): their BEGIN/COMMITs would interleave and each
+// would roll back the other's work. Those runners wait for each other here.
+const runsByConnection = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Bring the database up to date. Safe to run from several processes at once
+ * (advisory lock) and several times at once on one connection (queued in-process).
+ */
+export function migrate(sql: SqlExecutor, opts: MigrateOptions = {}): Promise<MigrateResult> {
+  const key = sql.connection ?? sql;
+  const previous = runsByConnection.get(key) ?? Promise.resolve();
+  const run = previous.then(() => migrateLocked(sql, opts));
+  runsByConnection.set(key, run.catch(() => undefined));
+  return run;
+}
+
+async function migrateLocked(sql: SqlExecutor, opts: MigrateOptions): Promise<MigrateResult> {
   const log = opts.log ?? (() => {});
-  const migrations = readMigrations(opts.dir);
+  const dir = opts.dir ?? MIGRATIONS_DIR;
+  // Not "nothing to apply": a wrong working directory, or a deployment that left
+  // prisma/migrations behind, would otherwise leave the database silently empty.
+  if (!existsSync(dir)) throw new MigrationError(`No migrations directory at ${dir}`);
+  const migrations = readMigrations(dir);
   await sql.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATE_LOCK_KEY]);
   try {
     await sql.exec(CREATE_MIGRATIONS_TABLE);

@@ -1,0 +1,63 @@
+/**
+ * Names, lifetimes and limits of the auth system in one place. Edge-safe: no
+ * Node APIs, so middleware.ts may import it. Numbers follow SECURITY.md; the
+ * ones operators tune are read from the environment (see lib/env.ts).
+ */
+
+const isProduction = process.env.NODE_ENV === "production";
+
+export const ACCESS_TOKEN_TYPE = "at+jwt"; // RFC 9068; no other token we issue uses it
+export const JWT_ALGORITHM = "HS256";
+export const CLOCK_LEEWAY_SECONDS = 30;
+
+export function accessTokenTtlSeconds(): number {
+  return Number(process.env.ACCESS_TOKEN_TTL_SECONDS) || 15 * 60;
+}
+export function sessionIdleTtlSeconds(): number {
+  return Number(process.env.SESSION_IDLE_TTL_SECONDS) || 7 * 24 * 3600;
+}
+
+/** The app's public origin; links in mails and the CSRF check use it, never the Host header. */
+export function appOrigin(): string {
+  return new URL(process.env.APP_URL || "http://localhost:3000").origin;
+}
+export function jwtIssuer(): string {
+  return process.env.JWT_ISSUER || appOrigin();
+}
+export function jwtAudience(): string {
+  return process.env.JWT_AUDIENCE || "gatehouse";
+}
+
+// Cookies. In production the prefixes make the browser enforce Secure (and,
+// for __Host-, Path=/ with no Domain), so a subdomain cannot plant them.
+export const ACCESS_COOKIE = isProduction ? "__Host-gh_at" : "gh_at";
+export const REFRESH_COOKIE = isProduction ? "__Secure-gh_rt" : "gh_rt";
+export const REFRESH_PATH = "/api/auth/refresh";
+export const SECURE_COOKIES = isProduction;
+
+export const PROTECTED_PREFIXES = ["/dashboard", "/account", "/admin"];
+export const ADMIN_PREFIX = "/admin";
+export const SIGN_IN_PATH = "/sign-in";
+export const DEFAULT_AFTER_SIGN_IN = "/dashboard";
+
+// Email codes.
+export const OTP_TTL_SECONDS = 10 * 60;
+export const OTP_MAX_ATTEMPTS_PER_CODE = 5;
+export const OTP_MAX_FAILURES_PER_HOUR = 10;
+export const OTP_RESEND_COOLDOWN_SECONDS = 60;
+export const OTP_MAX_SENDS_PER_HOUR = 5;
+
+// Sign-in lockout.
+export const LOCKOUT_THRESHOLD = 10;
+export const LOCKOUT_SECONDS = 15 * 60;
+
+// Password reset.
+export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
+
+/** Per client IP, per credential endpoint: requests per window. */
+export const IP_LIMIT = { points: 30, durationSeconds: 60 } as const;
+
+/** Request headers only the app itself may set; middleware drops incoming copies. */
+export const INTERNAL_HEADER_PREFIX = "x-gatehouse-";
+export const CLIENT_IP_HEADER = "x-gatehouse-client-ip";
+export const REQUEST_ID_HEADER = "x-request-id";

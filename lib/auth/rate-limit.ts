@@ -1,0 +1,73 @@
+import "server-only";
+import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
+import { getDb, type Db } from "../db/client";
+import { IP_LIMIT } from "./constants";
+
+/**
+ * Rate limits kept in the database (rate-limiter-flexible's Prisma store), so
+ * they hold across every instance of the app. One limiter per rule.
+ */
+
+type Rule = { points: number; durationSeconds: number; blockSeconds?: number };
+
+export const RULES = {
+  // Per client IP, per credential endpoint.
+  ipSignIn: IP_LIMIT,
+  ipSignUp: IP_LIMIT,
+  ipOtp: IP_LIMIT,
+  ipReset: IP_LIMIT,
+  ipToken: IP_LIMIT,
+  // Per account (SECURITY.md "Email codes").
+  otpFailuresPerHour: { points: 10, durationSeconds: 3600 },
+  otpSendCooldown: { points: 1, durationSeconds: 60 },
+  otpSendsPerHour: { points: 5, durationSeconds: 3600 },
+} satisfies Record<string, Rule>;
+export type RuleName = keyof typeof RULES;
+
+const limiters = new WeakMap<Db, Map<RuleName, RateLimiterPrisma>>();
+
+function limiterFor(db: Db, rule: RuleName): RateLimiterPrisma {
+  let byRule = limiters.get(db);
+  if (!byRule) limiters.set(db, (byRule = new Map()));
+  let limiter = byRule.get(rule);
+  if (!limiter) {
+    const r: Rule = RULES[rule];
+    limiter = new RateLimiterPrisma({
+      storeClient: db,
+      tableName: "rateLimit",
+      keyPrefix: rule,
+      points: r.points,
+      duration: r.durationSeconds,
+      blockDuration: r.blockSeconds ?? 0,
+      clearExpiredByTimeout: false,
+    });
+    byRule.set(rule, limiter);
+  }
+  return limiter;
+}
+
+export type LimitResult = { allowed: true } | { allowed: false; retryAfter: number };
+
+/** Spend points; when the budget is gone, say how long to wait. Store errors propagate (503 upstream). */
+export async function consume(rule: RuleName, key: string, points = 1): Promise<LimitResult> {
+  try {
+    await limiterFor(await getDb(), rule).consume(key, points);
+    return { allowed: true };
+  } catch (err) {
+    if (err instanceof RateLimiterRes) return { allowed: false, retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+    throw err;
+  }
+}
+
+/** Is the budget already spent? Does not spend anything. */
+export async function peek(rule: RuleName, key: string): Promise<LimitResult> {
+  const res = await limiterFor(await getDb(), rule).get(key);
+  if (res && res.consumedPoints >= RULES[rule].points) {
+    return { allowed: false, retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+  }
+  return { allowed: true };
+}
+
+export async function resetLimit(rule: RuleName, key: string): Promise<void> {
+  await limiterFor(await getDb(), rule).delete(key);
+}

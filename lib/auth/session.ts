@@ -1,0 +1,149 @@
+import "server-only";
+import { getEnv } from "../env";
+import type { EventContext } from "../data/audit";
+import { recordEvent } from "../data/audit";
+import {
+  findRefreshToken,
+  findRefreshTokenById,
+  findRefreshTokenStateByHash,
+  findSessionWithUser,
+  insertSession,
+  revokeSessionRow,
+  revokeUserSessionRows,
+  rotateRefreshTokenRow,
+  type SessionWithUser,
+} from "../data/sessions";
+import { decrypt, encrypt, randomToken, sha256Hex } from "./crypto";
+import { signAccessToken, verifyAccessToken } from "./jwt";
+
+/**
+ * Sessions: a row per device, an access JWT (15 min) and an opaque refresh
+ * token (256 bits, stored as SHA-256) that rotates on every use.
+ */
+
+export type TokenPair = {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  sessionId: string;
+  userId: string;
+};
+
+function isSessionAlive(s: Pick<SessionWithUser, "revokedAt" | "expiresAt" | "lastUsedAt">, now = new Date()): boolean {
+  if (s.revokedAt) return false;
+  if (s.expiresAt <= now) return false;
+  return s.lastUsedAt.getTime() + getEnv().SESSION_IDLE_TTL_SECONDS * 1000 > now.getTime();
+}
+
+/** Start a session for a user who just proved who they are. */
+export async function createSession(
+  user: { id: string; role: "USER" | "ADMIN" },
+  ctx: EventContext,
+): Promise<TokenPair> {
+  const env = getEnv();
+  const refreshToken = randomToken(32);
+  const session = await insertSession({
+    userId: user.id,
+    userAgent: ctx.userAgent ?? null,
+    ip: ctx.ip ?? null,
+    expiresAt: new Date(Date.now() + env.SESSION_ABSOLUTE_TTL_SECONDS * 1000),
+    refreshTokenHash: sha256Hex(refreshToken),
+  });
+  const accessToken = await signAccessToken({ userId: user.id, sessionId: session.id, role: user.role });
+  return { accessToken, refreshToken, expiresIn: env.ACCESS_TOKEN_TTL_SECONDS, sessionId: session.id, userId: user.id };
+}
+
+export type RefreshResult =
+  | { ok: true; tokens: TokenPair }
+  | { ok: false; reason: "invalid" | "expired" | "reused" };
+
+/**
+ * Exchange a refresh token for a new pair. Rotation is atomic; presenting an
+ * already-rotated token revokes the whole session (a stolen token was used),
+ * except within the grace window, where concurrent refreshes (two tabs) get
+ * the same successor instead of a logout.
+ */
+export async function refreshSession(refreshToken: string, ctx: EventContext): Promise<RefreshResult> {
+  if (!refreshToken || refreshToken.length > 256) return { ok: false, reason: "invalid" };
+  const env = getEnv();
+  const row = await findRefreshToken(sha256Hex(refreshToken));
+  if (!row) return { ok: false, reason: "invalid" };
+  const session = row.session;
+  const now = new Date();
+  if (!isSessionAlive(session, now)) {
+    if (!session.revokedAt) {
+      await revokeSessionRow(session.id, "expired");
+      await recordEvent("session_expired", ctx, { userId: session.userId, email: session.user.email });
+    }
+    return { ok: false, reason: "expired" };
+  }
+
+  const pair = async (token: string): Promise<TokenPair> => ({
+    accessToken: await signAccessToken({ userId: session.userId, sessionId: session.id, role: session.user.role }),
+    refreshToken: token,
+    expiresIn: env.ACCESS_TOKEN_TTL_SECONDS,
+    sessionId: session.id,
+    userId: session.userId,
+  });
+
+  if (!row.rotatedAt) {
+    const successor = randomToken(32);
+    const won = await rotateRefreshTokenRow({
+      tokenId: row.id,
+      sessionId: session.id,
+      successorHash: sha256Hex(successor),
+      successorEnc: encrypt(successor),
+      now,
+    });
+    if (won) return { ok: true, tokens: await pair(successor) };
+  }
+
+  // Already rotated (earlier, or by a concurrent request a moment ago).
+  const graceToken = await successorWithinGrace(row.id, env.REFRESH_GRACE_SECONDS);
+  if (graceToken) return { ok: true, tokens: await pair(graceToken) };
+
+  await revokeSessionRow(session.id, "token-reuse");
+  await recordEvent("authn_token_reuse", ctx, { userId: session.userId, email: session.user.email, detail: { sessionId: session.id } });
+  return { ok: false, reason: "reused" };
+}
+
+/**
+ * Follow the chain of successors rotated within the grace window and return
+ * the newest token, so every tab that refreshed at once converges on one pair.
+ */
+async function successorWithinGrace(tokenId: string, graceSeconds: number): Promise<string | null> {
+  let state = await findRefreshTokenById(tokenId);
+  let newest: string | null = null;
+  for (let hops = 0; state && hops < 5; hops++) {
+    if (!state.rotatedAt) return newest; // reached the live token
+    if (Date.now() - state.rotatedAt.getTime() > graceSeconds * 1000 || !state.successorEnc) return null;
+    const successor = decrypt(state.successorEnc);
+    if (!successor) return null;
+    newest = successor;
+    state = await findRefreshTokenStateByHash(sha256Hex(successor));
+  }
+  return newest;
+}
+
+export type ValidSession = { session: SessionWithUser; claims: { sub: string; sid: string } };
+
+/**
+ * The check behind every authenticated read: a valid JWT AND a live session
+ * row (one query, with the user). Revocation and role changes apply at once.
+ */
+export async function validateAccessToken(token: string | undefined | null): Promise<ValidSession | null> {
+  const v = await verifyAccessToken(token);
+  if (!v.ok) return null;
+  const session = await findSessionWithUser(v.claims.sid);
+  if (!session || session.userId !== v.claims.sub || !isSessionAlive(session)) return null;
+  return { session, claims: v.claims };
+}
+
+export async function revokeSession(sessionId: string, reason: string): Promise<boolean> {
+  return revokeSessionRow(sessionId, reason);
+}
+
+/** Sign out everywhere (optionally keeping the current device). */
+export async function invalidateUserSessions(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+  return revokeUserSessionRows(userId, reason, exceptSessionId);
+}

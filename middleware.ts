@@ -1,0 +1,106 @@
+import { NextResponse, type NextRequest } from "next/server";
+import {
+  ACCESS_COOKIE,
+  ADMIN_PREFIX,
+  CLIENT_IP_HEADER,
+  INTERNAL_HEADER_PREFIX,
+  PROTECTED_PREFIXES,
+  REFRESH_COOKIE,
+  REFRESH_PATH,
+  REQUEST_ID_HEADER,
+  SIGN_IN_PATH,
+  appOrigin,
+} from "./lib/auth/constants";
+import { verifyAccessToken } from "./lib/auth/jwt";
+
+/**
+ * Edge guard (jose only, no database). It turns away what it can early, but it
+ * is never the only guard: layouts, actions and reads check the session row.
+ *  1. Drops request headers only the app may set.
+ *  2. CSRF: state-changing requests that carry our cookies, and every
+ *     non-GET to a page (server actions), must come from our own origin → else 403.
+ *  3. Protected pages need a valid access token; an expired one goes to the
+ *     refresh page, none to sign-in with `next`; /admin needs role ADMIN.
+ */
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function isProtected(pathname: string): boolean {
+  return PROTECTED_PREFIXES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+}
+
+function hasOurCookies(req: NextRequest): boolean {
+  return req.cookies.has(ACCESS_COOKIE) || req.cookies.has(REFRESH_COOKIE);
+}
+
+/** Same-origin check on Origin, or Sec-Fetch-Site when a browser omits Origin. */
+export function isSameOriginRequest(req: NextRequest): boolean {
+  const allowed = new Set([appOrigin()]);
+  if (process.env.NODE_ENV !== "production") {
+    // Development convenience: localhost and 127.0.0.1 both reach `next dev`.
+    const host = req.headers.get("host");
+    if (host) allowed.add(`${req.nextUrl.protocol}//${host}`);
+  }
+  const origin = req.headers.get("origin");
+  if (origin && origin !== "null") return allowed.has(origin);
+  if (origin === "null") return false;
+  return req.headers.get("sec-fetch-site") === "same-origin";
+}
+
+function forbidden(requestId: string): NextResponse {
+  return NextResponse.json(
+    { error: "csrf-rejected", message: "This request did not come from this site." },
+    { status: 403, headers: { [REQUEST_ID_HEADER]: requestId, "Cache-Control": "no-store" } },
+  );
+}
+
+export async function middleware(req: NextRequest): Promise<NextResponse> {
+  const requestId = crypto.randomUUID();
+  const headers = new Headers(req.headers);
+  for (const name of [...headers.keys()]) {
+    if (name.startsWith(INTERNAL_HEADER_PREFIX) && name !== CLIENT_IP_HEADER) headers.delete(name);
+  }
+  headers.delete("x-middleware-subrequest");
+  headers.set(REQUEST_ID_HEADER, requestId);
+
+  const { pathname, search } = req.nextUrl;
+  const isApi = pathname.startsWith("/api/");
+
+  if (!SAFE_METHODS.has(req.method) && (!isApi || hasOurCookies(req)) && !req.headers.get("authorization")?.startsWith("Bearer ")) {
+    if (!isSameOriginRequest(req)) return forbidden(requestId);
+  }
+
+  if (isProtected(pathname)) {
+    const result = await verifyAccessToken(req.cookies.get(ACCESS_COOKIE)?.value);
+    const target = pathname + search;
+    if (!result.ok) {
+      const url = req.nextUrl.clone();
+      url.search = "";
+      if (result.reason === "expired") {
+        url.pathname = REFRESH_PATH;
+        url.searchParams.set("next", target);
+      } else {
+        url.pathname = SIGN_IN_PATH;
+        url.searchParams.set("next", target);
+      }
+      const res = NextResponse.redirect(url, 303);
+      res.headers.set("Cache-Control", "no-store");
+      return res;
+    }
+    if ((pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)) && result.claims.role !== "ADMIN") {
+      const url = req.nextUrl.clone();
+      url.pathname = "/dashboard";
+      url.search = "";
+      return NextResponse.redirect(url, 303);
+    }
+  }
+
+  const res = NextResponse.next({ request: { headers } });
+  res.headers.set(REQUEST_ID_HEADER, requestId);
+  if (isProtected(pathname)) res.headers.set("Cache-Control", "private, no-store");
+  return res;
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt).*)"],
+};
