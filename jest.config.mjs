@@ -32,11 +32,10 @@ export default async function config() {
     testEnvironment: "node",
     globalSetup: "<rootDir>/__tests__/setup/global-setup.ts",
     testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"],
-    testTimeout: 60_000,
   })();
   // jose ships ESM only: let SWC transform it instead of ignoring node_modules.
   for (const p of [unit, component, integration]) {
     p.transformIgnorePatterns = ["/node_modules/(?!(jose)/)", "^.+\\.module\\.(css|sass|scss)$"];
   }
-  return { projects: [unit, component, integration], maxWorkers: 2 };
+  return { projects: [unit, component, integration], maxWorkers: 2, testTimeout: 60_000 };
 }

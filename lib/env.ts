@@ -125,7 +125,11 @@ function developmentSecret(log: (msg: string) => void): string {
 export function parseEnv(raw: NodeJS.ProcessEnv, log: (msg: string) => void = console.warn): Env {
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new EnvError(parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`));
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
+    // Report a bad secret in the same breath, so one restart fixes everything.
+    const secretIssue = raw.NODE_ENV === "production" || raw.JWT_SECRET ? secretProblem(raw.JWT_SECRET) : null;
+    if (secretIssue) problems.push(secretIssue);
+    throw new EnvError(problems);
   }
   const env = parsed.data;
   let secret = env.JWT_SECRET;
@@ -133,7 +137,6 @@ export function parseEnv(raw: NodeJS.ProcessEnv, log: (msg: string) => void = co
     secret = env.NODE_ENV === "test" ? randomBytes(48).toString("base64url") : developmentSecret(log);
   }
   const problem = secretProblem(secret);
-  if (problem && env.NODE_ENV === "production") throw new EnvError([problem]);
   if (problem) throw new EnvError([problem]);
   return { ...env, JWT_SECRET: secret!, JWT_ISSUER: env.JWT_ISSUER ?? new URL(env.APP_URL).origin };
 }

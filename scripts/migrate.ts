@@ -1,18 +1,21 @@
 /**
  * npm run db:migrate — apply pending migrations to DATABASE_URL, or to the
- * embedded database when none is set. Prints what it did; exits non-zero on failure.
+ * embedded database when none is set. Needs no signing secret: a migration job
+ * should not hold one. Prints what it did; exits non-zero on failure.
  */
 import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Client } from "pg";
-import { getEnv } from "../lib/env";
+import { DATA_DIR } from "../lib/env";
 import { migrate, pgExecutor, pgliteExecutor } from "../lib/db/migrate";
 
 async function main(): Promise<void> {
-  const env = getEnv();
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const embeddedDir = process.env.EMBEDDED_DB_DIR || path.join(DATA_DIR, "pglite");
   const log = (msg: string) => console.log(`[db:migrate] ${msg}`);
-  if (env.DATABASE_URL) {
-    const client = new Client({ connectionString: env.DATABASE_URL });
+  if (databaseUrl) {
+    const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     try {
       const r = await migrate(pgExecutor(client), { log });
@@ -21,8 +24,8 @@ async function main(): Promise<void> {
       await client.end();
     }
   } else {
-    mkdirSync(env.EMBEDDED_DB_DIR, { recursive: true });
-    const db = new PGlite(env.EMBEDDED_DB_DIR);
+    mkdirSync(embeddedDir, { recursive: true });
+    const db = new PGlite(embeddedDir);
     try {
       const r = await migrate(pgliteExecutor(db), { log });
       log(`${r.applied.length} applied, ${r.alreadyApplied.length} already applied (embedded database)`);

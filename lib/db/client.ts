@@ -29,7 +29,9 @@ export function createPgClient(url: string, opts: { poolSize?: number; schema?: 
       connectionString: url,
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
-      ...(opts.schema ? { options: `-c search_path="${opts.schema}"` } : {}),
+      // Prisma's adapters send timestamps without an offset: pin the session to UTC
+      // so instants are stored correctly whatever the server's TimeZone setting.
+      options: ["-c TimeZone=UTC", ...(opts.schema ? [`-c search_path="${opts.schema}"`] : [])].join(" "),
     },
     opts.schema ? { schema: opts.schema } : undefined,
   );
