@@ -2,10 +2,14 @@
 import { redirect } from "next/navigation";
 import { registerAccount } from "@/lib/auth/accounts";
 import { validatedAction } from "@/lib/auth/validated-action";
-import { signUpSchema } from "@/lib/validation/auth";
+import { getEnv } from "@/lib/env";
+import { newPasswordSchema, signUpSchema } from "@/lib/validation/auth";
 
 /** Create the account (or quietly notify the owner of a taken address), then ask for the code. */
-export const signUpAction = validatedAction(signUpSchema, async (data, ctx) => {
-  const { email } = await registerAccount(data, ctx);
-  redirect(`/verify-email?email=${encodeURIComponent(email)}`);
-});
+export const signUpAction = validatedAction(
+  () => signUpSchema.extend({ password: newPasswordSchema(getEnv().PASSWORD_MIN_LENGTH) }),
+  async (data, ctx) => {
+    const { email } = await registerAccount(data, ctx);
+    redirect(`/verify-email?email=${encodeURIComponent(email)}`);
+  },
+);

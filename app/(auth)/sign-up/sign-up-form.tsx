@@ -1,0 +1,137 @@
+"use client";
+import { zodResolver } from "@hookform/resolvers/zod";
+import Link from "next/link";
+import { useActionState, useMemo } from "react";
+import { useForm, useWatch } from "react-hook-form";
+import type { z } from "zod";
+import { Button } from "@/components/ui/button";
+import { FieldError } from "@/components/ui/field-error";
+import {
+  errorMessages,
+  FormMessage,
+  type ServerAction,
+  submitWhenValid,
+  unplacedErrors,
+  useServerFeedback,
+} from "@/components/ui/form-feedback";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { PasswordInput } from "@/components/ui/password-input";
+import { StrengthMeter } from "@/components/ui/strength-meter";
+import { strengthUserInputs, usePasswordStrength } from "@/components/ui/use-password-strength";
+import { initialActionState } from "@/lib/validation/action-state";
+import { newPasswordSchema, PASSWORD_MIN_DEFAULT, signUpSchema } from "@/lib/validation/auth";
+
+type SignUpValues = z.input<typeof signUpSchema>;
+
+// Module-level so useServerFeedback's effect only reruns when a new answer arrives.
+const FIELDS = ["email", "name", "password"] as const;
+const SECRET = ["password"] as const;
+
+type SignUpFormProps = {
+  action: ServerAction;
+  /** The server's PASSWORD_MIN_LENGTH, so the client rule matches the one that decides. */
+  minPasswordLength?: number;
+};
+
+/** Create an account: email, name, password (with a live strength meter). */
+export function SignUpForm({ action, minPasswordLength = PASSWORD_MIN_DEFAULT }: SignUpFormProps) {
+  const [state, formAction, isPending] = useActionState(action, initialActionState);
+  const schema = useMemo(
+    () =>
+      minPasswordLength === PASSWORD_MIN_DEFAULT
+        ? signUpSchema
+        : signUpSchema.extend({ password: newPasswordSchema(minPasswordLength) }),
+    [minPasswordLength],
+  );
+  const form = useForm<SignUpValues>({
+    resolver: zodResolver(schema),
+    criteriaMode: "all",
+    mode: "onTouched",
+    // Passwords are never refilled: a failed submit keeps what the user typed, nothing more.
+    defaultValues: { email: state.values?.email ?? "", name: state.values?.name ?? "", password: "" },
+  });
+  const {
+    register,
+    control,
+    handleSubmit,
+    formState: { errors },
+  } = form;
+  useServerFeedback(state, form, { fields: FIELDS, secret: SECRET });
+
+  const [email, name, password] = useWatch({ control, name: ["email", "name", "password"] });
+  const userInputs = useMemo(() => strengthUserInputs(email ?? "", name ?? ""), [email, name]);
+  const strength = usePasswordStrength(password ?? "", userInputs);
+
+  const submit = submitWhenValid(handleSubmit, formAction);
+
+  const emailErrors = errorMessages(errors.email);
+  const nameErrors = errorMessages(errors.name);
+  const passwordErrors = errorMessages(errors.password);
+
+  return (
+    <form action={formAction} onSubmit={submit} noValidate className="space-y-5">
+      <FormMessage state={state} extra={unplacedErrors(state, FIELDS)} />
+
+      <div className="space-y-1.5">
+        <Label htmlFor="sign-up-email">Email address</Label>
+        <Input
+          id="sign-up-email"
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          spellCheck={false}
+          required
+          defaultValue={state.values?.email}
+          aria-invalid={emailErrors.length > 0 || undefined}
+          aria-describedby="sign-up-email-error"
+          {...register("email")}
+        />
+        <FieldError id="sign-up-email-error" messages={emailErrors} />
+      </div>
+
+      <div className="space-y-1.5">
+        <Label htmlFor="sign-up-name">Name</Label>
+        <Input
+          id="sign-up-name"
+          autoComplete="name"
+          required
+          defaultValue={state.values?.name}
+          aria-invalid={nameErrors.length > 0 || undefined}
+          aria-describedby="sign-up-name-error"
+          {...register("name")}
+        />
+        <FieldError id="sign-up-name-error" messages={nameErrors} />
+      </div>
+
+      <div className="space-y-1.5">
+        <Label htmlFor="sign-up-password">Password</Label>
+        <p id="sign-up-password-hint" className="text-sm text-zinc-600 dark:text-zinc-400">
+          At least {minPasswordLength} characters. Spaces and any characters are welcome: a few unrelated words make a
+          strong password.
+        </p>
+        <PasswordInput
+          id="sign-up-password"
+          autoComplete="new-password"
+          required
+          aria-invalid={passwordErrors.length > 0 || undefined}
+          aria-describedby="sign-up-password-hint sign-up-password-error sign-up-password-strength"
+          meter={<StrengthMeter id="sign-up-password-strength" strength={strength} />}
+          {...register("password")}
+        />
+        <FieldError id="sign-up-password-error" messages={passwordErrors} />
+      </div>
+
+      <Button type="submit" fullWidth pending={isPending} pendingLabel="Creating your account…">
+        Create account
+      </Button>
+
+      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
+        Already have an account?{" "}
+        <Link href="/sign-in" className="font-medium text-brand-600 hover:underline dark:text-brand-400">
+          Sign in
+        </Link>
+      </p>
+    </form>
+  );
+}
