@@ -21,7 +21,7 @@ export default function config(phase: string): NextConfig {
     reactStrictMode: true,
     transpilePackages: ["jose"],
     // Loaded from node_modules at run time: PGlite ships WASM and data files, pg has optional natives.
-    serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "nodemailer"],
+    serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg"],
     async headers() {
       const security = [
         { key: "X-Content-Type-Options", value: "nosniff" },

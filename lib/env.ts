@@ -43,6 +43,7 @@ const envSchema = z
     JWT_ISSUER: z.string().optional(),
     JWT_AUDIENCE: z.string().default("gatehouse"),
     ACCESS_TOKEN_TTL_SECONDS: seconds(15 * 60),
+    JWT_CLOCK_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(30).default(30),
     SESSION_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600),
     SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600),
     REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(10).default(10),

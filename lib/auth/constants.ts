@@ -8,7 +8,12 @@ const isProduction = process.env.NODE_ENV === "production";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt"; // RFC 9068; no other token we issue uses it
 export const JWT_ALGORITHM = "HS256";
-export const CLOCK_LEEWAY_SECONDS = 30;
+/** Clock leeway when checking exp/iat: at most 30 s (SECURITY.md); tests may lower it. */
+export function clockLeewaySeconds(): number {
+  const raw = process.env.JWT_CLOCK_LEEWAY_SECONDS;
+  const v = raw ? Number(raw) : 30;
+  return Number.isInteger(v) && v >= 0 && v <= 30 ? v : 30;
+}
 
 export function accessTokenTtlSeconds(): number {
   return Number(process.env.ACCESS_TOKEN_TTL_SECONDS) || 15 * 60;

@@ -1,9 +1,9 @@
 import { SignJWT, decodeProtectedHeader, jwtVerify, errors } from "jose";
 import {
   ACCESS_TOKEN_TYPE,
-  CLOCK_LEEWAY_SECONDS,
   JWT_ALGORITHM,
   accessTokenTtlSeconds,
+  clockLeewaySeconds,
   jwtAudience,
   jwtIssuer,
 } from "./constants";
@@ -70,7 +70,7 @@ export async function verifyAccessToken(token: string | undefined | null): Promi
       issuer: jwtIssuer(),
       audience: jwtAudience(),
       typ: ACCESS_TOKEN_TYPE,
-      clockTolerance: CLOCK_LEEWAY_SECONDS,
+      clockTolerance: clockLeewaySeconds(),
       requiredClaims: ["sub", "exp", "iat"],
     });
     const claims = toClaims(payload);
