@@ -7,7 +7,8 @@ import {
   findUserByEmail,
   lockUser,
   markEmailVerified,
-  recordFailedLogin,
+  claimLoginAttempt,
+  clearFailedLogins,
   recordSuccessfulLogin,
 } from "../data/users";
 import { getEnv } from "../env";
@@ -43,6 +44,8 @@ export class WeakPasswordError extends AuthError {
   }
 }
 
+const SIGN_UP_MAIL_FAILED = "We couldn't send the confirmation email. Please try again in a moment.";
+
 /**
  * Sign up. A taken email gets the same answer as a new one; its owner is told
  * by mail instead of receiving a code. A mail failure undoes the new account
@@ -58,9 +61,13 @@ export async function registerAccount(input: SignUpInput, ctx: Ctx): Promise<{ e
   const existing = await findUserByEmail(input.email);
   if (existing) {
     await recordEvent("user_signup_existing_email", ctx, { userId: existing.id, email: existing.email });
-    await sendSignUpAttemptMail(existing.email, { name: existing.name }).catch(() => {
-      // Nothing to undo; the answer must stay the same as for a new address.
-    });
+    try {
+      await sendSignUpAttemptMail(existing.email, { name: existing.name });
+    } catch (err) {
+      // Same answer as a new address whose code mail failed.
+      if (err instanceof MailError) throw new AuthError("mail-unavailable", SIGN_UP_MAIL_FAILED);
+      throw err;
+    }
     return { email: input.email };
   }
   let user;
@@ -82,7 +89,7 @@ export async function registerAccount(input: SignUpInput, ctx: Ctx): Promise<{ e
   } catch (err) {
     await deleteUser(user.id);
     if (err instanceof MailError) {
-      throw new AuthError("mail-unavailable", "We couldn't send the confirmation email. Please try again in a moment.");
+      throw new AuthError("mail-unavailable", SIGN_UP_MAIL_FAILED);
     }
     throw err;
   }
@@ -97,7 +104,12 @@ export async function verifyEmail(input: VerifyEmailInput, ctx: Ctx): Promise<To
   await limitIp("ipOtp", ctx);
   const user = await findUserByEmail(input.email);
   if (!user || user.emailVerifiedAt) {
-    // Don't leak whether the user exists or is already verified.
+    // Don't leak whether the user exists or is already verified: spend the same
+    // hourly wrong-code budget (per address) a real account would.
+    const budget = await consume("otpFailuresPerHour", `VERIFY_EMAIL:address:${input.email}`);
+    if (!budget.allowed) {
+      throw new AuthError("rate-limited", `Too many wrong codes. Try again in ${Math.ceil(budget.retryAfter / 60)} minutes.`, budget.retryAfter);
+    }
     throw new AuthError("invalid-code", INVALID_CODE);
   }
   const result = await verifyOtp(user.id, "VERIFY_EMAIL", input.code);
@@ -113,9 +125,7 @@ export async function verifyEmail(input: VerifyEmailInput, ctx: Ctx): Promise<To
         result.retryAfter,
       );
     }
-    if (result.reason === "expired") {
-      throw new AuthError("code-expired", "That code has expired or was replaced. Ask for a new code.");
-    }
+    // Expired, used and wrong codes get one answer: "expired" exists only for real accounts.
     throw new AuthError("invalid-code", INVALID_CODE);
   }
   await markEmailVerified(user.id);
@@ -129,12 +139,15 @@ export async function verifyEmail(input: VerifyEmailInput, ctx: Ctx): Promise<To
 /** Send a fresh code. Same answer whether or not the account exists. */
 export async function resendVerificationCode(email: string, ctx: Ctx): Promise<{ retryAfter: number }> {
   await limitIp("ipOtp", ctx);
+  const perAddress = await consume("otpResendByEmail", email);
+  if (!perAddress.allowed) {
+    throw new AuthError("rate-limited", `Please wait ${perAddress.retryAfter} seconds before asking for another code.`, perAddress.retryAfter);
+  }
   const user = await findUserByEmail(email);
   if (!user || user.emailVerifiedAt) return { retryAfter: OTP_RESEND_COOLDOWN_SECONDS };
   const issued = await issueOtp(user.id, "VERIFY_EMAIL", user.email);
-  if (!issued.sent) {
-    throw new AuthError("rate-limited", `Please wait ${issued.retryAfter} seconds before asking for another code.`, issued.retryAfter);
-  }
+  // Per-account limits: answer as for anyone else, send nothing.
+  if (!issued.sent) return { retryAfter: OTP_RESEND_COOLDOWN_SECONDS };
   try {
     await sendVerificationCodeMail(user.email, { name: user.name, code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
   } catch (err) {
@@ -164,13 +177,16 @@ export async function signIn(
     await recordEvent("authn_login_fail", ctx, { email: input.email, detail: { reason: "unknown-email" } });
     throw fail();
   }
+  // Claim the attempt before checking the password, so a burst of parallel
+  // guesses cannot all be checked against a stale "not locked" read.
+  const attempt = await claimLoginAttempt(user.id);
   const passwordOk = await verifyPassword(input.password, user.passwordHash);
-  if (user.lockedUntil && user.lockedUntil > new Date()) {
+  if (attempt === null || attempt > LOCKOUT_THRESHOLD) {
     await recordEvent("authn_login_fail_max", ctx, { userId: user.id, email: user.email, detail: { reason: "locked" } });
     throw fail();
   }
   if (!passwordOk) {
-    const failures = await recordFailedLogin(user.id);
+    const failures = attempt;
     await recordEvent("authn_login_fail", ctx, { userId: user.id, email: user.email, detail: { reason: "wrong-password" } });
     if (failures >= LOCKOUT_THRESHOLD) {
       await lockUser(user.id, new Date(Date.now() + LOCKOUT_SECONDS * 1000));
@@ -180,6 +196,7 @@ export async function signIn(
   }
   if (!user.emailVerifiedAt) {
     // Only now, after the right password, do we say the address needs confirming.
+    await clearFailedLogins(user.id); // a right password ends the run of failures
     const issued = await issueOtp(user.id, "VERIFY_EMAIL", user.email);
     if (issued.sent) {
       await sendVerificationCodeMail(user.email, { name: user.name, code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 }).catch(

@@ -8,12 +8,25 @@ import { getEnv } from "../env";
  * so bcrypt never truncates silently.
  */
 
+// bcrypt reads only the first 72 bytes: never hash or compare a longer password,
+// or "P + anything" would match P.
+function tooLongForBcrypt(normalized: string): boolean {
+  return Buffer.byteLength(normalized, "utf8") > 72;
+}
+
 export async function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password.normalize("NFKC"), getEnv().BCRYPT_COST);
+  const normalized = password.normalize("NFKC");
+  if (tooLongForBcrypt(normalized)) throw new Error("Password exceeds 72 bytes; validate with passwordSchema first");
+  return bcrypt.hash(normalized, getEnv().BCRYPT_COST);
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password.normalize("NFKC"), hash);
+  const normalized = password.normalize("NFKC");
+  if (tooLongForBcrypt(normalized)) {
+    await bcrypt.compare(normalized, hash); // same work, so timing does not tell
+    return false;
+  }
+  return bcrypt.compare(normalized, hash);
 }
 
 let dummyHash: Promise<string> | undefined;

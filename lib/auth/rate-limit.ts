@@ -21,6 +21,8 @@ export const RULES = {
   otpFailuresPerHour: { points: 10, durationSeconds: 3600 },
   otpSendCooldown: { points: 1, durationSeconds: 60 },
   otpSendsPerHour: { points: 5, durationSeconds: 3600 },
+  // Per address, registered or not, so the resend answer tells nothing about accounts.
+  otpResendByEmail: { points: 1, durationSeconds: 60 },
 } satisfies Record<string, Rule>;
 export type RuleName = keyof typeof RULES;
 

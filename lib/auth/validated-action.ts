@@ -28,12 +28,13 @@ function safeValues(raw: Record<string, string>): Record<string, string> {
  * and answered generically: no stack trace or database detail reaches the page.
  */
 export function validatedAction<S extends z.ZodType>(
-  schema: S,
+  schema: S | (() => S),
   fn: (data: z.infer<S>, ctx: RequestContext, raw: Record<string, string>) => Promise<ActionState | void>,
 ) {
   return async (_prev: ActionState, formData: FormData): Promise<ActionState> => {
     const raw = formToObject(formData);
-    const parsed = schema.safeParse(raw);
+    // A function defers settings-dependent schemas (password length) to request time.
+    const parsed = (typeof schema === "function" ? schema() : schema).safeParse(raw);
     if (!parsed.success) {
       return {
         status: "error",
