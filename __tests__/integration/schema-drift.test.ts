@@ -172,8 +172,8 @@ describe("the drift detector reports", () => {
     ],
     [
       "a client-side uuid(7) id turned into a database default",
-      "model RefreshToken {\n  id           String    @id @default(uuid(7)) @db.Uuid",
-      'model RefreshToken {\n  id           String    @id @default(dbgenerated("gen_random_uuid()")) @db.Uuid',
+      "model RefreshToken {\n  id        String    @id @default(uuid(7)) @db.Uuid",
+      'model RefreshToken {\n  id        String    @id @default(dbgenerated("gen_random_uuid()")) @db.Uuid',
       [
         "table refresh_tokens: column id has no default in the database, default gen_random_uuid() in schema.prisma (RefreshToken.id)",
       ],

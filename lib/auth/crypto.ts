@@ -1,5 +1,5 @@
 import "server-only";
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { getEnv } from "../env";
 
 /** Node-only primitives for tokens and codes. Keys are derived per purpose from JWT_SECRET. */
@@ -35,21 +35,11 @@ export function safeEqualHex(a: string, b: string): boolean {
   return ab.length === bb.length && ab.length > 0 && timingSafeEqual(ab, bb);
 }
 
-/** AES-256-GCM, for the short-lived successor refresh token kept for the grace window. */
-export function encrypt(plain: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", derivedKey("refresh-successor"), iv);
-  const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ct]).toString("base64url");
-}
-
-export function decrypt(sealed: string): string | null {
-  try {
-    const buf = Buffer.from(sealed, "base64url");
-    const decipher = createDecipheriv("aes-256-gcm", derivedKey("refresh-successor"), buf.subarray(0, 12));
-    decipher.setAuthTag(buf.subarray(12, 28));
-    return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString("utf8");
-  } catch {
-    return null;
-  }
+/**
+ * The successor of a refresh token: HMAC of the token under a server key.
+ * Deterministic, so every concurrent refresh of one token (two tabs) computes
+ * the same successor without it ever being stored; unpredictable without the key.
+ */
+export function deriveSuccessorToken(token: string): string {
+  return createHmac("sha256", derivedKey("refresh-successor")).update(token, "utf8").digest("base64url");
 }

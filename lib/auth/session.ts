@@ -4,8 +4,7 @@ import type { EventContext } from "../data/audit";
 import { recordEvent } from "../data/audit";
 import {
   findRefreshToken,
-  findRefreshTokenById,
-  findRefreshTokenStateByHash,
+  findRefreshTokenState,
   findSessionWithUser,
   insertSession,
   revokeSessionRow,
@@ -13,7 +12,7 @@ import {
   rotateRefreshTokenRow,
   type SessionWithUser,
 } from "../data/sessions";
-import { decrypt, encrypt, randomToken, sha256Hex } from "./crypto";
+import { deriveSuccessorToken, randomToken, sha256Hex } from "./crypto";
 import { signAccessToken, verifyAccessToken } from "./jwt";
 
 /**
@@ -87,19 +86,18 @@ export async function refreshSession(refreshToken: string, ctx: EventContext): P
   });
 
   if (!row.rotatedAt) {
-    const successor = randomToken(32);
+    const successor = deriveSuccessorToken(refreshToken);
     const won = await rotateRefreshTokenRow({
       tokenId: row.id,
       sessionId: session.id,
       successorHash: sha256Hex(successor),
-      successorEnc: encrypt(successor),
       now,
     });
     if (won) return { ok: true, tokens: await pair(successor) };
   }
 
   // Already rotated (earlier, or by a concurrent request a moment ago).
-  const graceToken = await successorWithinGrace(row.id, env.REFRESH_GRACE_SECONDS);
+  const graceToken = await successorWithinGrace(refreshToken, session.id, env.REFRESH_GRACE_SECONDS);
   if (graceToken) return { ok: true, tokens: await pair(graceToken) };
 
   await revokeSessionRow(session.id, "token-reuse");
@@ -109,20 +107,19 @@ export async function refreshSession(refreshToken: string, ctx: EventContext): P
 
 /**
  * Follow the chain of successors rotated within the grace window and return
- * the newest token, so every tab that refreshed at once converges on one pair.
+ * the live token, so every tab that refreshed at once converges on one pair.
+ * Null when any link was rotated longer ago than the grace window (a replay).
  */
-async function successorWithinGrace(tokenId: string, graceSeconds: number): Promise<string | null> {
-  let state = await findRefreshTokenById(tokenId);
-  let newest: string | null = null;
-  for (let hops = 0; state && hops < 5; hops++) {
-    if (!state.rotatedAt) return newest; // reached the live token
-    if (Date.now() - state.rotatedAt.getTime() > graceSeconds * 1000 || !state.successorEnc) return null;
-    const successor = decrypt(state.successorEnc);
-    if (!successor) return null;
-    newest = successor;
-    state = await findRefreshTokenStateByHash(sha256Hex(successor));
+async function successorWithinGrace(presented: string, sessionId: string, graceSeconds: number): Promise<string | null> {
+  let token = presented;
+  for (let hops = 0; hops < 5; hops++) {
+    const state = await findRefreshTokenState(sha256Hex(token));
+    if (!state || state.sessionId !== sessionId) return null;
+    if (!state.rotatedAt) return hops === 0 ? null : token; // the live token
+    if (Date.now() - state.rotatedAt.getTime() > graceSeconds * 1000) return null;
+    token = deriveSuccessorToken(token);
   }
-  return newest;
+  return null;
 }
 
 export type ValidSession = { session: SessionWithUser; claims: { sub: string; sid: string } };

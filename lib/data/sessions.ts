@@ -51,14 +51,13 @@ export type RefreshTokenRow = {
   id: string;
   sessionId: string;
   rotatedAt: Date | null;
-  successorEnc: string | null;
   session: SessionWithUser;
 };
 
 export async function findRefreshToken(tokenHash: string): Promise<RefreshTokenRow | null> {
   return (await getDb()).refreshToken.findUnique({
     where: { tokenHash },
-    select: { id: true, sessionId: true, rotatedAt: true, successorEnc: true, session: { select: sessionUserSelect } },
+    select: { id: true, sessionId: true, rotatedAt: true, session: { select: sessionUserSelect } },
   });
 }
 
@@ -71,14 +70,13 @@ export async function rotateRefreshTokenRow(input: {
   tokenId: string;
   sessionId: string;
   successorHash: string;
-  successorEnc: string;
   now: Date;
 }): Promise<boolean> {
   const db = await getDb();
   return db.$transaction(async (tx) => {
     const claimed = await tx.refreshToken.updateMany({
       where: { id: input.tokenId, rotatedAt: null },
-      data: { rotatedAt: input.now, successorEnc: input.successorEnc },
+      data: { rotatedAt: input.now },
     });
     if (claimed.count !== 1) return false;
     await tx.refreshToken.create({ data: { sessionId: input.sessionId, tokenHash: input.successorHash } });
@@ -87,17 +85,9 @@ export async function rotateRefreshTokenRow(input: {
   });
 }
 
-export async function findRefreshTokenById(id: string): Promise<{ rotatedAt: Date | null; successorEnc: string | null } | null> {
-  return (await getDb()).refreshToken.findUnique({ where: { id }, select: { rotatedAt: true, successorEnc: true } });
-}
-
-export async function findRefreshTokenStateByHash(
-  tokenHash: string,
-): Promise<{ id: string; rotatedAt: Date | null; successorEnc: string | null } | null> {
-  return (await getDb()).refreshToken.findUnique({
-    where: { tokenHash },
-    select: { id: true, rotatedAt: true, successorEnc: true },
-  });
+/** Rotation state of a token, by hash (following a successor chain). */
+export async function findRefreshTokenState(tokenHash: string): Promise<{ sessionId: string; rotatedAt: Date | null } | null> {
+  return (await getDb()).refreshToken.findUnique({ where: { tokenHash }, select: { sessionId: true, rotatedAt: true } });
 }
 
 export async function revokeSessionRow(sessionId: string, reason: string): Promise<boolean> {
@@ -123,4 +113,16 @@ export async function listActiveSessions(userId: string, idleCutoff: Date) {
     orderBy: { lastUsedAt: "desc" },
     select: { id: true, userAgent: true, ip: true, createdAt: true, lastUsedAt: true },
   });
+}
+
+/**
+ * Revoke one session only if it belongs to `userId`: the owner check is part
+ * of the query, so another user's session id matches nothing. True when revoked.
+ */
+export async function revokeUserSessionRow(userId: string, sessionId: string, reason: string): Promise<boolean> {
+  const r = await (await getDb()).session.updateMany({
+    where: { id: sessionId, userId, revokedAt: null },
+    data: { revokedAt: new Date(), revokedReason: reason },
+  });
+  return r.count === 1;
 }

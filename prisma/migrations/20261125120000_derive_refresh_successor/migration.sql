@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "refresh_tokens" DROP COLUMN "successor_enc";
