@@ -27,8 +27,6 @@ export default function config(phase: string): NextConfig {
         { key: "X-Content-Type-Options", value: "nosniff" },
         { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
         { key: "X-Frame-Options", value: "DENY" },
-        // Script nonces come with the hardening work; these directives need none.
-        { key: "Content-Security-Policy", value: "frame-ancestors 'none'; object-src 'none'; base-uri 'none'" },
         ...(process.env.NODE_ENV === "production"
           ? [{ key: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" }]
           : []),

@@ -1,6 +1,7 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
+import { log } from "../log";
 import type { ActionState } from "../validation/action-state";
 import { AuthError } from "./errors";
 import { WeakPasswordError } from "./accounts";
@@ -54,7 +55,7 @@ export function validatedAction<S extends z.ZodType>(
       if (err instanceof AuthError) {
         return { status: "error", message: err.message, retryAfter: err.retryAfter, values: safeValues(raw) };
       }
-      console.error("[gatehouse] action failed", err instanceof Error ? err.name : typeof err);
+      log().error({ err: err instanceof Error ? { name: err.name } : typeof err }, "action failed");
       return {
         status: "error",
         message: "Something went wrong on our side. Please try again in a moment.",

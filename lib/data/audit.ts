@@ -1,4 +1,5 @@
 import { getDb } from "../db/client";
+import { log } from "../log";
 import type { Prisma } from "../db/generated/client";
 
 /**
@@ -18,14 +19,24 @@ export type AuthEventType =
   | "authn_login_fail_max"
   | "authn_login_lock"
   | "authn_login_unverified"
+  | "authn_password_change"
+  | "authn_password_change_fail"
+  | "authn_password_reset_request"
+  | "authn_password_reset"
+  | "authn_password_reset_fail"
   | "authn_token_refreshed"
   | "authn_token_reuse"
   | "authn_token_invalid"
   | "session_expired"
   | "session_revoked"
   | "session_revoked_all"
+  | "session_revoked_others"
+  | "user_updated"
+  | "user_email_change_request"
+  | "user_email_changed"
   | "logout"
   | "malicious_csrf"
+  | "authz_fail"
   | "rate_limit_exceeded";
 
 export type EventContext = { ip?: string | null; userAgent?: string | null; requestId?: string | null };
@@ -44,17 +55,17 @@ export async function recordEvent(
         Object.entries(fields.detail).map(([k, v]) => [k, typeof v === "string" ? escapeControl(v) : v]),
       ) as Prisma.InputJsonObject)
     : undefined;
-  await (await getDb()).authEvent.create({
-    data: {
-      type,
-      userId: fields.userId ?? null,
-      email: fields.email ? escapeControl(fields.email) : null,
-      ip: ctx.ip ? escapeControl(ctx.ip).slice(0, 64) : null,
-      userAgent: ctx.userAgent ? escapeControl(ctx.userAgent).slice(0, 512) : null,
-      requestId: ctx.requestId ? escapeControl(ctx.requestId).slice(0, 64) : null,
-      detail,
-    },
-  });
+  const row = {
+    type,
+    userId: fields.userId ?? null,
+    email: fields.email ? escapeControl(fields.email) : null,
+    ip: ctx.ip ? escapeControl(ctx.ip).slice(0, 64) : null,
+    userAgent: ctx.userAgent ? escapeControl(ctx.userAgent).slice(0, 512) : null,
+    requestId: ctx.requestId ? escapeControl(ctx.requestId).slice(0, 64) : null,
+  };
+  // Mirrored to the structured log, so operators see events without querying the table.
+  log().info({ event: row.type, userId: row.userId, ip: row.ip, requestId: row.requestId, detail }, "auth event");
+  await (await getDb()).authEvent.create({ data: { ...row, detail } });
 }
 
 export async function listEventsForUser(userId: string, opts: { take?: number } = {}) {

@@ -20,11 +20,13 @@ function escapeHtml(s: string): string {
  */
 export async function GET(req: NextRequest): Promise<Response> {
   const next = safeRedirectPath(req.nextUrl.searchParams.get("next"));
+  // The middleware's CSP allows only scripts carrying this response's nonce.
+  const nonce = escapeHtml(req.headers.get("x-nonce") ?? "");
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Signing you back in…</title><meta name="robots" content="noindex"></head>
 <body style="font-family:system-ui,sans-serif;display:grid;place-items:center;min-height:90vh">
 <form id="refresh" method="post" action="${REFRESH_PATH}"><input type="hidden" name="next" value="${escapeHtml(next)}">
 <p>Signing you back in…</p><noscript><button type="submit">Continue</button></noscript></form>
-<script>document.getElementById("refresh").submit()</script></body></html>`;
+<script nonce="${nonce}">document.getElementById("refresh").submit()</script></body></html>`;
   return new Response(html, {
     headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" },
   });
