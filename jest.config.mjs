@@ -31,7 +31,7 @@ export default async function config() {
     displayName: "integration",
     testEnvironment: "node",
     globalSetup: "<rootDir>/__tests__/setup/global-setup.ts",
-    testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"],
+    testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts", "<rootDir>/__tests__/security/**/*.test.ts"],
   })();
   // jose ships ESM only: let SWC transform it instead of ignoring node_modules.
   for (const p of [unit, component, integration]) {
