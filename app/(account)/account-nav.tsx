@@ -7,6 +7,7 @@ const links = [
   { href: "/dashboard", label: "Dashboard" },
   { href: "/account/profile", label: "Profile" },
   { href: "/account/sessions", label: "Sessions" },
+  { href: "/account/activity", label: "Activity" },
 ] as const;
 
 /** Account section links; the current page is marked with aria-current, not only colour. */

@@ -37,6 +37,9 @@ export type AuthEventType =
   | "logout"
   | "malicious_csrf"
   | "authz_fail"
+  | "authz_admin"
+  | "privilege_permissions_changed"
+  | "user_deleted"
   | "rate_limit_exceeded";
 
 export type EventContext = { ip?: string | null; userAgent?: string | null; requestId?: string | null };

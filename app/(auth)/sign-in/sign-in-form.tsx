@@ -31,6 +31,7 @@ const SECRET = ["password"] as const;
 const REASONS = new Map<string, string>([
   ["expired", "Your session ended, please sign in again."],
   ["signed-out", "You have signed out. See you soon!"],
+  ["password-reset", "Your password was changed and every session signed out. Sign in with your new password."],
 ]);
 
 type SignInFormProps = {

@@ -1,0 +1,85 @@
+"use client";
+import { zodResolver } from "@hookform/resolvers/zod";
+import Link from "next/link";
+import { useActionState } from "react";
+import { useForm } from "react-hook-form";
+import type { z } from "zod";
+import { Button } from "@/components/ui/button";
+import { FieldError } from "@/components/ui/field-error";
+import {
+  errorMessages,
+  FormMessage,
+  type ServerAction,
+  submitWhenValid,
+  unplacedErrors,
+  useServerFeedback,
+} from "@/components/ui/form-feedback";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { initialActionState } from "@/lib/validation/action-state";
+import { forgotPasswordSchema } from "@/lib/validation/account";
+
+type ForgotPasswordValues = z.input<typeof forgotPasswordSchema>;
+
+const FIELDS = ["email"] as const;
+
+/** Ask for a reset link by email. The answer never says whether the address has an account. */
+export function ForgotPasswordForm({ action }: { action: ServerAction }) {
+  const [state, formAction, isPending] = useActionState(action, initialActionState);
+  const form = useForm<ForgotPasswordValues>({
+    resolver: zodResolver(forgotPasswordSchema),
+    criteriaMode: "all",
+    mode: "onTouched",
+    defaultValues: { email: state.values?.email ?? "" },
+  });
+  const {
+    register,
+    handleSubmit,
+    formState: { errors },
+  } = form;
+  useServerFeedback(state, form, { fields: FIELDS, focusOnMessage: "email" });
+
+  const submit = submitWhenValid(handleSubmit, formAction);
+  const emailErrors = errorMessages(errors.email);
+  const sent = state.status === "success";
+
+  return (
+    <form action={formAction} onSubmit={submit} noValidate className="space-y-5">
+      <FormMessage state={state} extra={unplacedErrors(state, FIELDS)} />
+      {sent && (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          The link works once and expires in 30 minutes. No email after a few minutes? Check your spam folder, or
+          send the form again.
+        </p>
+      )}
+
+      <div className="space-y-1.5">
+        <Label htmlFor="forgot-email">Email address</Label>
+        <Input
+          id="forgot-email"
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          spellCheck={false}
+          required
+          defaultValue={state.values?.email}
+          aria-invalid={emailErrors.length > 0 || undefined}
+          aria-describedby="forgot-email-error"
+          {...register("email")}
+        />
+        <FieldError id="forgot-email-error" messages={emailErrors} />
+      </div>
+
+      <Button type="submit" fullWidth pending={isPending} pendingLabel="Sending…">
+        {sent ? "Send the link again" : "Send reset link"}
+      </Button>
+
+      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
+        Remembered it?{" "}
+        <Link href="/sign-in" className="font-medium text-brand-600 hover:underline dark:text-brand-400">
+          Back to sign in
+        </Link>
+      </p>
+    </form>
+  );
+}

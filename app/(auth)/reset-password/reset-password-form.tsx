@@ -1,0 +1,103 @@
+"use client";
+import { zodResolver } from "@hookform/resolvers/zod";
+import Link from "next/link";
+import { useActionState, useMemo } from "react";
+import { useForm, useWatch } from "react-hook-form";
+import type { z } from "zod";
+import { Button } from "@/components/ui/button";
+import { FieldError } from "@/components/ui/field-error";
+import {
+  errorMessages,
+  FormMessage,
+  type ServerAction,
+  submitWhenValid,
+  unplacedErrors,
+  useServerFeedback,
+} from "@/components/ui/form-feedback";
+import { Label } from "@/components/ui/label";
+import { PasswordInput } from "@/components/ui/password-input";
+import { StrengthMeter } from "@/components/ui/strength-meter";
+import { strengthUserInputs, usePasswordStrength } from "@/components/ui/use-password-strength";
+import { initialActionState } from "@/lib/validation/action-state";
+import { resetPasswordSchemaFor } from "@/lib/validation/account";
+import { PASSWORD_MIN_DEFAULT } from "@/lib/validation/auth";
+
+type ResetPasswordValues = z.input<ReturnType<typeof resetPasswordSchemaFor>>;
+
+const FIELDS = ["password"] as const;
+const SECRET = ["password", "token"] as const;
+
+type ResetPasswordFormProps = {
+  /** resetPasswordAction: redirects to sign-in on success, to the dead-link page for a dead token. */
+  action: ServerAction;
+  /** The token from the link; sent back with the new password, never shown. */
+  token: string;
+  /** The account's address, for password managers and the strength check. */
+  email: string;
+  /** The server's PASSWORD_MIN_LENGTH. */
+  minPasswordLength?: number;
+};
+
+/** Choose a new password from a reset link. */
+export function ResetPasswordForm({ action, token, email, minPasswordLength = PASSWORD_MIN_DEFAULT }: ResetPasswordFormProps) {
+  const [state, formAction, isPending] = useActionState(action, initialActionState);
+  const schema = useMemo(() => resetPasswordSchemaFor(minPasswordLength), [minPasswordLength]);
+  const form = useForm<ResetPasswordValues>({
+    resolver: zodResolver(schema),
+    criteriaMode: "all",
+    mode: "onTouched",
+    defaultValues: { token, password: "" },
+  });
+  const {
+    register,
+    control,
+    handleSubmit,
+    formState: { errors },
+  } = form;
+  useServerFeedback(state, form, { fields: FIELDS, secret: SECRET, focusOnMessage: "password" });
+
+  const password = useWatch({ control, name: "password" });
+  const userInputs = useMemo(() => strengthUserInputs(email, ""), [email]);
+  const strength = usePasswordStrength(password ?? "", userInputs);
+
+  const submit = submitWhenValid(handleSubmit, formAction);
+  const passwordErrors = errorMessages(errors.password);
+
+  return (
+    <form action={formAction} onSubmit={submit} noValidate className="space-y-5">
+      <FormMessage state={state} extra={unplacedErrors(state, [...FIELDS, "token"])} />
+
+      <input type="hidden" {...register("token")} />
+      {/* Unnamed, so never sent: tells password managers which account the new password belongs to. */}
+      <input type="email" autoComplete="username" value={email} readOnly hidden />
+
+      <div className="space-y-1.5">
+        <Label htmlFor="reset-password">New password</Label>
+        <p id="reset-password-hint" className="text-sm text-zinc-600 dark:text-zinc-400">
+          At least {minPasswordLength} characters. A few unrelated words make a strong password.
+        </p>
+        <PasswordInput
+          id="reset-password"
+          autoComplete="new-password"
+          required
+          autoFocus
+          aria-invalid={passwordErrors.length > 0 || undefined}
+          aria-describedby="reset-password-hint reset-password-error reset-password-strength"
+          meter={<StrengthMeter id="reset-password-strength" strength={strength} />}
+          {...register("password")}
+        />
+        <FieldError id="reset-password-error" messages={passwordErrors} />
+      </div>
+
+      <Button type="submit" fullWidth pending={isPending} pendingLabel="Saving your new password…">
+        Set new password
+      </Button>
+
+      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
+        <Link href="/sign-in" className="font-medium text-brand-600 hover:underline dark:text-brand-400">
+          Back to sign in
+        </Link>
+      </p>
+    </form>
+  );
+}
