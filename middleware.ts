@@ -9,9 +9,9 @@ import {
   REFRESH_PATH,
   REQUEST_ID_HEADER,
   SIGN_IN_PATH,
-  appOrigin,
 } from "./lib/auth/constants";
 import { verifyAccessToken } from "./lib/auth/jwt";
+import { isSameOriginRequest } from "./lib/auth/origin";
 
 /**
  * Edge guard (jose only, no database). It turns away what it can early, but it
@@ -52,20 +52,6 @@ function isProtected(pathname: string): boolean {
 
 function hasOurCookies(req: NextRequest): boolean {
   return req.cookies.has(ACCESS_COOKIE) || req.cookies.has(REFRESH_COOKIE);
-}
-
-/** Same-origin check on Origin, or Sec-Fetch-Site when a browser omits Origin. */
-export function isSameOriginRequest(req: NextRequest): boolean {
-  const allowed = new Set([appOrigin()]);
-  if (process.env.NODE_ENV !== "production") {
-    // Development convenience: localhost and 127.0.0.1 both reach `next dev`.
-    const host = req.headers.get("host");
-    if (host) allowed.add(`${req.nextUrl.protocol}//${host}`);
-  }
-  const origin = req.headers.get("origin");
-  if (origin && origin !== "null") return allowed.has(origin);
-  if (origin === "null") return false;
-  return req.headers.get("sec-fetch-site") === "same-origin";
 }
 
 function forbidden(requestId: string): NextResponse {

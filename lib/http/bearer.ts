@@ -1,6 +1,7 @@
 import "server-only";
 import type { NextRequest } from "next/server";
-import { ACCESS_COOKIE, appOrigin } from "../auth/constants";
+import { ACCESS_COOKIE } from "../auth/constants";
+import { isSameOriginRequest } from "../auth/origin";
 import type { Role } from "../auth/jwt";
 import { contextFromHeaders } from "../auth/request-context";
 import { validateAccessToken, type ValidSession } from "../auth/session";
@@ -31,22 +32,6 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // RFC 6750 §2.1 b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/**
- * Same-origin check for cookie-authenticated writes. The middleware already
- * does it; this repeats it where the data is changed, because the middleware
- * must never be the only guard (CVE-2025-29927).
- */
-export function isSameOrigin(req: NextRequest): boolean {
-  const allowed = new Set([appOrigin()]);
-  if (process.env.NODE_ENV !== "production") {
-    const host = req.headers.get("host");
-    if (host) allowed.add(`${req.nextUrl.protocol}//${host}`);
-  }
-  const origin = req.headers.get("origin");
-  if (origin) return origin !== "null" && allowed.has(origin);
-  return req.headers.get("sec-fetch-site") === "same-origin";
-}
-
 function unauthenticated(): HeaderError {
   return new HeaderError("unauthenticated", "Sign in first: send an access token in the Authorization header.", {
     "WWW-Authenticate": CHALLENGE,
@@ -73,7 +58,7 @@ export async function authenticate(req: NextRequest, opts: { cookie?: boolean; r
     token = m[1];
     source = "bearer";
   } else if (opts.cookie && req.cookies.has(ACCESS_COOKIE)) {
-    if (!SAFE_METHODS.has(req.method) && !isSameOrigin(req)) {
+    if (!SAFE_METHODS.has(req.method) && !isSameOriginRequest(req)) {
       await recordEvent("malicious_csrf", contextFromHeaders(req.headers), { detail: { path: req.nextUrl.pathname } });
       throw new HeaderError("csrf-rejected", "This request did not come from this site.", {});
     }
