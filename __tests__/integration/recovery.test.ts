@@ -335,6 +335,19 @@ describe("resetting the password", () => {
     expect(await canSignIn(email, NEW_PASSWORD)).toBe(true);
   });
 
+  it("leaves a lock an admin set in place: a reset ends only brute-force locks", async () => {
+    const { email } = await createVerifiedUser(h.sink, uniqueEmail("admin-locked"));
+    const until = new Date(Date.now() + 24 * 3600_000);
+    await h.db.user.update({ where: { email }, data: { lockedUntil: until, adminLocked: true } });
+
+    const { token } = await requestToken(email);
+    await resetPassword({ token, password: NEW_PASSWORD }, CTX);
+
+    const user = await userRow(email);
+    expect(user.lockedUntil?.getTime()).toBe(until.getTime());
+    expect(await canSignIn(email, NEW_PASSWORD)).toBe(false);
+  });
+
   it("marks an unconfirmed address verified: the mailbox was just proven", async () => {
     const { email } = await signUp(uniqueEmail("unverified"));
     expect((await userRow(email)).emailVerifiedAt).toBeNull();

@@ -260,13 +260,13 @@ export async function deleteUserChecked(input: {
 
 /** Lock sign-in until `until` (the failure count restarts). False when the user is gone. */
 export async function setUserLock(id: string, until: Date): Promise<boolean> {
-  const r = await (await getDb()).user.updateMany({ where: { id }, data: { lockedUntil: until, failedLoginCount: 0 } });
+  const r = await (await getDb()).user.updateMany({ where: { id }, data: { lockedUntil: until, adminLocked: true, failedLoginCount: 0 } });
   return r.count === 1;
 }
 
 /** Clear a lock and the run of failed sign-ins. False when the user is gone. */
 export async function clearUserLock(id: string): Promise<boolean> {
-  const r = await (await getDb()).user.updateMany({ where: { id }, data: { lockedUntil: null, failedLoginCount: 0 } });
+  const r = await (await getDb()).user.updateMany({ where: { id }, data: { lockedUntil: null, adminLocked: false, failedLoginCount: 0 } });
   return r.count === 1;
 }
 

@@ -50,7 +50,8 @@ export async function consumeResetToken(input: { tokenHash: string; passwordHash
     UPDATE "users" SET
       "password_hash" = ${input.passwordHash},
       "failed_login_count" = 0,
-      "locked_until" = NULL,
+      -- A reset ends a brute-force lock (SECURITY.md), never a lock an admin set.
+      "locked_until" = CASE WHEN "admin_locked" THEN "locked_until" ELSE NULL END,
       "security_version" = "security_version" + 1,
       "email_verified_at" = COALESCE("email_verified_at", now()),
       "updated_at" = now()

@@ -66,7 +66,7 @@ export async function clearFailedLogins(id: string): Promise<void> {
 }
 
 export async function lockUser(id: string, until: Date): Promise<void> {
-  await (await getDb()).user.update({ where: { id }, data: { lockedUntil: until, failedLoginCount: 0 } });
+  await (await getDb()).user.update({ where: { id }, data: { lockedUntil: until, adminLocked: false, failedLoginCount: 0 } });
 }
 
 export async function recordSuccessfulLogin(id: string): Promise<void> {

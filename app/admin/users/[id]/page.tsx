@@ -103,7 +103,7 @@ export default async function AdminUserPage({ params }: { params: Params }) {
           ) : (
             <>
               <p className="text-sm text-zinc-600 dark:text-zinc-400">
-                Locking ends every session of the user at once. A password reset by the user lifts the lock.
+                Locking ends every session of the user at once; a password reset by the user does not lift it.
               </p>
               <LockForm action={lockUserAction} userId={user.id} durations={DURATIONS} />
             </>

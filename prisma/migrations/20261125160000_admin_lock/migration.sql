@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "users" ADD COLUMN     "admin_locked" BOOLEAN NOT NULL DEFAULT false;
