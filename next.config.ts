@@ -20,8 +20,9 @@ export default function config(phase: string): NextConfig {
     poweredByHeader: false,
     reactStrictMode: true,
     transpilePackages: ["jose"],
-    // Loaded from node_modules at run time: PGlite ships WASM and data files, pg has optional natives.
-    serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg"],
+    // Loaded from node_modules at run time: PGlite ships WASM and data files, pg has optional natives,
+    // piscina starts its worker threads from a file next to its own code.
+    serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "piscina"],
     async headers() {
       const security = [
         { key: "X-Content-Type-Options", value: "nosniff" },

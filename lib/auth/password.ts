@@ -1,11 +1,12 @@
 import "server-only";
-import bcrypt from "bcryptjs";
 import { getEnv } from "../env";
+import { runBcrypt } from "./password-pool";
 
 /**
  * bcrypt hashing. Passwords are NFKC-normalised first so the same password typed
  * on different keyboards matches; the schema already refused more than 72 bytes,
- * so bcrypt never truncates silently.
+ * so bcrypt never truncates silently. The work runs on the worker-thread pool
+ * (./password-pool.ts), so a sign-in storm does not stall other requests.
  */
 
 // bcrypt reads only the first 72 bytes: never hash or compare a longer password,
@@ -14,19 +15,23 @@ function tooLongForBcrypt(normalized: string): boolean {
   return Buffer.byteLength(normalized, "utf8") > 72;
 }
 
+async function compare(password: string, hash: string): Promise<boolean> {
+  return (await runBcrypt({ op: "compare", password, hash })) === true;
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const normalized = password.normalize("NFKC");
   if (tooLongForBcrypt(normalized)) throw new Error("Password exceeds 72 bytes; validate with passwordSchema first");
-  return bcrypt.hash(normalized, getEnv().BCRYPT_COST);
+  return String(await runBcrypt({ op: "hash", password: normalized, cost: getEnv().BCRYPT_COST }));
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   const normalized = password.normalize("NFKC");
   if (tooLongForBcrypt(normalized)) {
-    await bcrypt.compare(normalized, hash); // same work, so timing does not tell
+    await compare(normalized, hash); // same work, so timing does not tell
     return false;
   }
-  return bcrypt.compare(normalized, hash);
+  return compare(normalized, hash);
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -35,7 +40,13 @@ let dummyHash: Promise<string> | undefined;
  * timing does not tell whether an account exists.
  */
 export async function dummyPasswordCheck(password: string): Promise<false> {
-  dummyHash ??= bcrypt.hash("gatehouse-dummy-password-for-timing", getEnv().BCRYPT_COST);
-  await bcrypt.compare(password.normalize("NFKC"), await dummyHash);
+  dummyHash ??= runBcrypt({ op: "hash", password: "gatehouse-dummy-password-for-timing", cost: getEnv().BCRYPT_COST }).then(
+    String,
+    (err: unknown) => {
+      dummyHash = undefined; // try again on the next call rather than fail forever
+      throw err;
+    },
+  );
+  await compare(password.normalize("NFKC"), await dummyHash);
   return false;
 }

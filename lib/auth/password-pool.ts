@@ -1,0 +1,128 @@
+import "server-only";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import bcrypt from "bcryptjs";
+import { Piscina } from "piscina";
+import { log } from "../log";
+
+/**
+ * bcrypt on a pool of worker threads, one per core, so a hash (~0.3 s at cost
+ * 12) never stalls the event loop that serves every other request. One pool per
+ * process, on globalThis for the same reason as the database client: Next
+ * bundles server code into several layers that would each start their own.
+ *
+ * BCRYPT_WORKERS sets the thread count (default: os.availableParallelism());
+ * 0 runs bcryptjs on the main thread, as before (benchmarks compare the two).
+ * When workers cannot start (worker file missing, threads refused), hashing
+ * falls back to the main thread: slower under load, never wrong.
+ */
+
+export type BcryptTask = { op: "hash"; password: string; cost: number } | { op: "compare"; password: string; hash: string };
+type TaskResult = { ok: true; value: string | boolean } | { ok: false; message: string };
+
+// A plain .mjs file loaded by Node at run time. Resolved from the working directory
+// (the repo root under `next start`, jest and tsx) and hidden from Turbopack, which
+// would otherwise try to bundle or trace it.
+export const BCRYPT_WORKER_FILE = path.join(/*turbopackIgnore: true*/ process.cwd(), "lib/auth/bcrypt-worker.mjs");
+
+// Hashing yields to request handling: with as many busy workers as cores, the
+// main thread would otherwise wait its turn for a time slice behind them.
+const WORKER_NICE_INCREMENT = 5;
+
+type PoolOptions = { threads?: number; filename?: string };
+// pool: undefined = not decided yet; null = bcrypt runs on the main thread.
+type Holder = { pool?: Piscina | null; options?: PoolOptions };
+const globalForPool = globalThis as unknown as { __gatehouseBcryptPool?: Holder };
+const holder: Holder = (globalForPool.__gatehouseBcryptPool ??= {});
+
+/** Threads to start: BCRYPT_WORKERS, or one per core. */
+export function configuredBcryptThreads(raw = process.env.BCRYPT_WORKERS): number {
+  if (raw === undefined || raw.trim() === "") return os.availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 256) {
+    throw new Error("BCRYPT_WORKERS must be a whole number from 0 to 256 (0 = bcrypt on the main thread)");
+  }
+  return n;
+}
+
+function createPool(): Piscina | null {
+  const threads = holder.options?.threads ?? configuredBcryptThreads();
+  if (threads === 0) return null;
+  const filename = holder.options?.filename ?? BCRYPT_WORKER_FILE;
+  if (!existsSync(filename)) {
+    log().warn({ filename }, "bcrypt worker file not found: hashing on the main thread");
+    return null;
+  }
+  try {
+    const pool = new Piscina({
+      filename,
+      minThreads: threads,
+      maxThreads: threads,
+      // Workers are plain Node: no test runner, tsx loader or preload scripts of the parent.
+      execArgv: [],
+      niceIncrement: WORKER_NICE_INCREMENT,
+    });
+    // A worker that fails while idle (its file does not load) is reported here, not
+    // through a task; unhandled, the 'error' event would end the process.
+    pool.on("error", (err: unknown) => abandonPool(pool, err));
+    return pool;
+  } catch (err) {
+    log().warn({ err: err instanceof Error ? err.message : String(err) }, "bcrypt worker pool unavailable: hashing on the main thread");
+    return null;
+  }
+}
+
+/** A broken pool: switch this process to main-thread bcrypt, once, and stop its workers. */
+function abandonPool(pool: Piscina, err: unknown): void {
+  if (holder.pool !== pool) return;
+  holder.pool = null;
+  log().warn({ err: err instanceof Error ? err.message : String(err) }, "bcrypt worker failed: hashing on the main thread from now on");
+  pool.destroy().catch(() => {});
+}
+
+function currentPool(): Piscina | null {
+  if (holder.pool === undefined) holder.pool = createPool();
+  return holder.pool;
+}
+
+/** The main-thread path: the fallback, and the blocking baseline the tests compare against. */
+export async function runBcryptInThread(task: BcryptTask): Promise<string | boolean> {
+  return task.op === "hash" ? bcrypt.hash(task.password, task.cost) : bcrypt.compare(task.password, task.hash);
+}
+
+/**
+ * Run one bcrypt task on the pool. A failure of bcrypt itself (malformed hash)
+ * throws as bcryptjs would; a failure of the pool (a worker that cannot load or
+ * dies) switches this process to the main thread and reruns the task there, so
+ * a compare never turns into a wrong answer.
+ */
+export async function runBcrypt(task: BcryptTask): Promise<string | boolean> {
+  const pool = currentPool();
+  if (!pool) return runBcryptInThread(task);
+  let result: TaskResult;
+  try {
+    result = (await pool.run(task)) as TaskResult;
+  } catch (err) {
+    abandonPool(pool, err);
+    return runBcryptInThread(task);
+  }
+  if (!result.ok) throw new Error(result.message);
+  return result.value;
+}
+
+/** Worker threads in use (0 = bcrypt on the main thread). Starts the pool if needed. */
+export function bcryptThreads(): number {
+  return currentPool()?.maxThreads ?? 0;
+}
+
+/**
+ * Stop the pool (scripts and tests). The next task starts a new one, with
+ * `options` in place of the environment's settings when given.
+ */
+export async function resetBcryptPool(options?: PoolOptions): Promise<void> {
+  const pool = holder.pool;
+  holder.pool = undefined;
+  holder.options = options;
+  if (pool) await pool.destroy();
+}
