@@ -26,6 +26,23 @@ const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+function isEd25519Jwk(raw: string | Record<string, unknown>, needPrivate: boolean): boolean {
+  try {
+    const jwk = (typeof raw === "string" ? JSON.parse(raw) : raw) as Record<string, unknown>;
+    return jwk.kty === "OKP" && jwk.crv === "Ed25519" && typeof jwk.x === "string" && (!needPrivate || typeof jwk.d === "string");
+  } catch {
+    return false;
+  }
+}
+function isJwkArray(raw: string): boolean {
+  try {
+    const list = JSON.parse(raw) as unknown;
+    return Array.isArray(list) && list.every((k) => typeof k === "object" && k !== null && isEd25519Jwk(k as Record<string, unknown>, false));
+  } catch {
+    return false;
+  }
+}
+
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
 
 const envSchema = z
@@ -41,6 +58,16 @@ const envSchema = z
 
     JWT_SECRET: z.string().optional(),
     JWT_ISSUER: z.string().optional(),
+    JWT_SIGNING_KEY: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : undefined))
+      .refine((v) => v === undefined || isEd25519Jwk(v, true), "JWT_SIGNING_KEY must be a private Ed25519 JWK (npm run keys:generate)"),
+    JWT_VERIFY_KEYS: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : undefined))
+      .refine((v) => v === undefined || isJwkArray(v), "JWT_VERIFY_KEYS must be a JSON array of public Ed25519 JWKs"),
     JWT_AUDIENCE: z.string().default("gatehouse"),
     ACCESS_TOKEN_TTL_SECONDS: seconds(15 * 60),
     JWT_CLOCK_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(30).default(30),

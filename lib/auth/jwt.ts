@@ -1,4 +1,4 @@
-import { SignJWT, decodeProtectedHeader, jwtVerify, errors } from "jose";
+import { SignJWT, calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK } from "jose";
 import {
   ACCESS_TOKEN_TYPE,
   JWT_ALGORITHM,
@@ -21,27 +21,90 @@ export type VerifyResult =
   | { ok: false; reason: "expired" | "invalid"; claims?: AccessClaims };
 
 let cachedKey: { secret: string; key: Uint8Array } | undefined;
-function signingKey(): Uint8Array {
+function hmacKey(): Uint8Array {
   const secret = process.env.JWT_SECRET;
   if (!secret) throw new Error("JWT_SECRET is not configured");
   if (cachedKey?.secret !== secret) cachedKey = { secret, key: new TextEncoder().encode(secret) };
   return cachedKey.key;
 }
 
+/**
+ * Asymmetric signing (optional): JWT_SIGNING_KEY holds an Ed25519 private JWK;
+ * tokens are then signed with EdDSA and carry its thumbprint as `kid`.
+ * JWT_VERIFY_KEYS (a JSON array of public JWKs) keeps previous keys valid
+ * after a rotation, so nobody is signed out. Both are published at
+ * /.well-known/jwks.json for resource servers.
+ */
+export type PublicJwk = JWK & { kid: string; alg: "EdDSA"; use: "sig" };
+type KeySet = {
+  source: string;
+  signing?: { kid: string; key: CryptoKey | Uint8Array };
+  verify: Map<string, CryptoKey | Uint8Array>;
+  published: PublicJwk[];
+};
+let cachedKeySet: Promise<KeySet> | undefined;
+let cachedKeySource: string | undefined;
+
+function publicPart(jwk: JWK): JWK {
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
+}
+
+async function loadKeySet(): Promise<KeySet> {
+  const signingRaw = process.env.JWT_SIGNING_KEY?.trim();
+  const verifyRaw = process.env.JWT_VERIFY_KEYS?.trim();
+  const source = `${signingRaw ?? ""}|${verifyRaw ?? ""}`;
+  if (cachedKeySet && cachedKeySource === source) return cachedKeySet;
+  cachedKeySource = source;
+  cachedKeySet = (async () => {
+    const set: KeySet = { source, verify: new Map(), published: [] };
+    const addPublic = async (jwk: JWK) => {
+      if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string") {
+        throw new Error("JWT keys must be Ed25519 JWKs (kty OKP, crv Ed25519)");
+      }
+      const pub = publicPart(jwk);
+      const kid = await calculateJwkThumbprint(pub);
+      if (!set.verify.has(kid)) {
+        set.verify.set(kid, (await importJWK(pub, "EdDSA")) as CryptoKey);
+        set.published.push({ ...pub, kid, alg: "EdDSA", use: "sig" });
+      }
+      return kid;
+    };
+    if (signingRaw) {
+      const jwk = JSON.parse(signingRaw) as JWK;
+      if (typeof jwk.d !== "string") throw new Error("JWT_SIGNING_KEY must be a private Ed25519 JWK (with d)");
+      const kid = await addPublic(jwk);
+      set.signing = { kid, key: (await importJWK(jwk, "EdDSA")) as CryptoKey };
+    }
+    if (verifyRaw) {
+      for (const jwk of JSON.parse(verifyRaw) as JWK[]) await addPublic(jwk);
+    }
+    return set;
+  })();
+  return cachedKeySet;
+}
+
+/** Public keys for /.well-known/jwks.json (empty while tokens are HS256-signed). */
+export async function publicJwks(): Promise<{ keys: PublicJwk[] }> {
+  return { keys: (await loadKeySet()).published };
+}
+
 /** Sign an access token for a session. */
 export async function signAccessToken(input: { userId: string; sessionId: string; role: Role }): Promise<string> {
-  return new SignJWT({ sid: input.sessionId, role: input.role })
-    .setProtectedHeader({ alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYPE })
+  const keys = await loadKeySet();
+  const jwt = new SignJWT({ sid: input.sessionId, role: input.role })
     .setSubject(input.userId)
     .setIssuer(jwtIssuer())
     .setAudience(jwtAudience())
     .setIssuedAt()
-    .setExpirationTime(`${accessTokenTtlSeconds()}s`)
-    .sign(signingKey());
+    .setExpirationTime(`${accessTokenTtlSeconds()}s`);
+  if (keys.signing) {
+    return jwt.setProtectedHeader({ alg: "EdDSA", typ: ACCESS_TOKEN_TYPE, kid: keys.signing.kid }).sign(keys.signing.key);
+  }
+  return jwt.setProtectedHeader({ alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYPE }).sign(hmacKey());
 }
 
 // Header members that would let a token choose its own key: never honoured.
-const FORBIDDEN_HEADER_MEMBERS = ["jwk", "jku", "x5u", "x5c", "kid", "crit", "enc", "zip"];
+const FORBIDDEN_HEADER_MEMBERS = ["jwk", "jku", "x5u", "x5c", "crit", "enc", "zip"];
 
 function toClaims(payload: Record<string, unknown>): AccessClaims | null {
   const { sub, sid, role, exp, iat } = payload;
@@ -63,10 +126,25 @@ export async function verifyAccessToken(token: string | undefined | null): Promi
     // A JWE has five segments; a JWS three. Reject anything else up front.
     if (token.split(".").length !== 3) return { ok: false, reason: "invalid" };
     const header = decodeProtectedHeader(token);
-    if (header.alg !== JWT_ALGORITHM || header.typ !== ACCESS_TOKEN_TYPE) return { ok: false, reason: "invalid" };
+    if (header.typ !== ACCESS_TOKEN_TYPE) return { ok: false, reason: "invalid" };
     if (FORBIDDEN_HEADER_MEMBERS.some((m) => m in header)) return { ok: false, reason: "invalid" };
-    const { payload } = await jwtVerify(token, signingKey(), {
-      algorithms: [JWT_ALGORITHM],
+    // Exactly two accepted shapes: HS256 without a kid, or EdDSA with the kid
+    // of a key we hold. The key is always ours, never one the token names.
+    let key: CryptoKey | Uint8Array;
+    let algorithm: string;
+    if (header.alg === JWT_ALGORITHM && !("kid" in header)) {
+      key = hmacKey();
+      algorithm = JWT_ALGORITHM;
+    } else if (header.alg === "EdDSA" && typeof header.kid === "string" && header.kid.length <= 64) {
+      const found = (await loadKeySet()).verify.get(header.kid);
+      if (!found) return { ok: false, reason: "invalid" };
+      key = found;
+      algorithm = "EdDSA";
+    } else {
+      return { ok: false, reason: "invalid" };
+    }
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: [algorithm],
       issuer: jwtIssuer(),
       audience: jwtAudience(),
       typ: ACCESS_TOKEN_TYPE,
