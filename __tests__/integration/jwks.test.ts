@@ -127,7 +127,7 @@ describe("EdDSA signing keys and the JWKS document", () => {
       const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
         const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
           cwd: process.cwd(),
-          env: { PATH: process.env.PATH ?? "", JWKS_URL: url, T1: before, T2: after },
+          env: { PATH: process.env.PATH ?? "", JWKS_URL: url, T1: before, T2: after } as unknown as NodeJS.ProcessEnv,
         });
         let text = "";
         child.stdout.on("data", (d: Buffer) => (text += d.toString()));
