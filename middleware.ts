@@ -84,7 +84,11 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   if (isProtected(pathname)) {
     const result = await verifyAccessToken(req.cookies.get(ACCESS_COOKIE)?.value);
     const target = pathname + search;
-    if (!result.ok) {
+    // A server action posted from a page left open past the token's expiry: a
+    // redirect here would hand the action's fetch an HTML page. Let it through;
+    // the action's own session check refreshes or signs out properly.
+    const isServerAction = req.method === "POST" && req.headers.has("next-action");
+    if (!result.ok && !(isServerAction && result.reason === "expired")) {
       const url = req.nextUrl.clone();
       url.search = "";
       if (result.reason === "expired") {
@@ -98,7 +102,7 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
       res.headers.set("Cache-Control", "no-store");
       return res;
     }
-    if ((pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)) && result.claims.role !== "ADMIN") {
+    if ((pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)) && result.claims?.role !== "ADMIN") {
       const url = req.nextUrl.clone();
       url.pathname = "/dashboard";
       url.search = "";

@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { themeScript } from "@/components/ui/theme-script";
+import { getCurrentUser, type CurrentUser } from "@/lib/auth/current-user";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -21,6 +22,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   // The CSP allows inline scripts only with this request's nonce (set by middleware as
   // x-nonce). Reading it makes every page dynamic, which a per-response nonce needs anyway.
   const nonce = (await headers()).get("x-nonce") ?? undefined;
+  // Signed-in visitors see their way back in instead of "Sign in". Read once per
+  // request (cached) and never fatal: a database hiccup only hides the shortcut.
+  const current: CurrentUser | null = await getCurrentUser().catch(() => null);
   return (
     // The pre-paint script adds class="dark" before React hydrates: expected, not a mismatch.
     <html lang="en" suppressHydrationWarning>
@@ -45,20 +49,41 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               Gatehouse
             </Link>
             <div className="flex items-center gap-1 text-sm whitespace-nowrap sm:gap-2">
-              <Link
-                href="/sign-in"
-                className="rounded-md px-2 py-2 font-medium hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500 dark:hover:bg-zinc-800"
-              >
-                Sign in
-              </Link>
-              <Link
-                href="/sign-up"
-                className="rounded-md bg-brand-600 px-2.5 py-2 font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500 sm:px-3"
-              >
-                {/* Short label on the narrowest phones so the header never wraps at 320 px. */}
-                <span className="min-[400px]:hidden">Sign up</span>
-                <span className="hidden min-[400px]:inline">Create account</span>
-              </Link>
+              {current ? (
+                <>
+                  {current.user.role === "ADMIN" && (
+                    <Link
+                      href="/admin"
+                      className="rounded-md px-2 py-2 font-medium hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500 dark:hover:bg-zinc-800"
+                    >
+                      Admin
+                    </Link>
+                  )}
+                  <Link
+                    href="/dashboard"
+                    className="rounded-md bg-brand-600 px-2.5 py-2 font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500 sm:px-3"
+                  >
+                    Your account
+                  </Link>
+                </>
+              ) : (
+                <>
+                  <Link
+                    href="/sign-in"
+                    className="rounded-md px-2 py-2 font-medium hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500 dark:hover:bg-zinc-800"
+                  >
+                    Sign in
+                  </Link>
+                  <Link
+                    href="/sign-up"
+                    className="rounded-md bg-brand-600 px-2.5 py-2 font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500 sm:px-3"
+                  >
+                    {/* Short label on the narrowest phones so the header never wraps at 320 px. */}
+                    <span className="min-[400px]:hidden">Sign up</span>
+                    <span className="hidden min-[400px]:inline">Create account</span>
+                  </Link>
+                </>
+              )}
               <ThemeToggle />
             </div>
           </nav>

@@ -78,6 +78,19 @@ describe("middleware: protected pages", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
   });
 
+  it("lets a same-origin server action with an expired genuine token through (the action refreshes or signs out itself)", async () => {
+    const res = await middleware(
+      request("/dashboard", { method: "POST", token: await expiredToken(), headers: { origin: APP, "next-action": "abc123" } }),
+    );
+    expect(passedThrough(res)).toBe(true);
+  });
+
+  it("still sends a server action without any genuine token to sign-in", async () => {
+    const res = await middleware(request("/dashboard", { method: "POST", headers: { origin: APP, "next-action": "abc123" } }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toMatch(/\/sign-in\?next=/);
+  });
+
   it("sends an expired token with a forged signature to sign-in, not to refresh", async () => {
     const res = await middleware(request("/dashboard", { token: await expiredToken("x".repeat(10) + "forged-secret-0123456789abcdef") }));
     expect(res.status).toBe(303);

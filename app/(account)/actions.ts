@@ -1,17 +1,16 @@
 "use server";
 import { redirect } from "next/navigation";
 import { recordEvent } from "@/lib/data/audit";
-import { deleteSessionCookies } from "@/lib/auth/cookies";
-import { getCurrentUser } from "@/lib/auth/current-user";
+import { deleteSessionCookies, readAccessCookie } from "@/lib/auth/cookies";
 import { getRequestContext } from "@/lib/auth/request-context";
-import { invalidateUserSessions, revokeSession } from "@/lib/auth/session";
+import { invalidateUserSessions, revokeSession, sessionForSignOut } from "@/lib/auth/session";
 
 /** Sign out this device: revoke the session server-side and clear both cookies. */
 export async function signOutAction(): Promise<void> {
-  const current = await getCurrentUser();
-  if (current) {
-    await revokeSession(current.session.id, "sign-out");
-    await recordEvent("logout", await getRequestContext(), { userId: current.user.id, email: current.user.email });
+  const session = await sessionForSignOut(await readAccessCookie());
+  if (session) {
+    await revokeSession(session.id, "sign-out");
+    await recordEvent("logout", await getRequestContext(), { userId: session.userId, email: session.user.email });
   }
   await deleteSessionCookies();
   redirect("/sign-in?reason=signed-out");
@@ -19,12 +18,12 @@ export async function signOutAction(): Promise<void> {
 
 /** Sign out everywhere: revoke every session of the user. */
 export async function signOutEverywhereAction(): Promise<void> {
-  const current = await getCurrentUser();
-  if (current) {
-    const count = await invalidateUserSessions(current.user.id, "sign-out-everywhere");
+  const session = await sessionForSignOut(await readAccessCookie());
+  if (session) {
+    const count = await invalidateUserSessions(session.userId, "sign-out-everywhere");
     await recordEvent("session_revoked_all", await getRequestContext(), {
-      userId: current.user.id,
-      email: current.user.email,
+      userId: session.userId,
+      email: session.user.email,
       detail: { count },
     });
   }

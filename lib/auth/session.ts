@@ -136,6 +136,19 @@ export async function validateAccessToken(token: string | undefined | null): Pro
   return { session, claims: v.claims };
 }
 
+/**
+ * For signing out only: the live session named by a genuine access token even
+ * if it has expired (a tab left open past 15 minutes must still be able to sign
+ * out for real, not just drop its cookies).
+ */
+export async function sessionForSignOut(token: string | undefined | null): Promise<SessionWithUser | null> {
+  const v = await verifyAccessToken(token);
+  const claims = v.ok ? v.claims : v.reason === "expired" ? v.claims : undefined;
+  if (!claims) return null;
+  const session = await findSessionWithUser(claims.sid);
+  return session && session.userId === claims.sub && !session.revokedAt ? session : null;
+}
+
 export async function revokeSession(sessionId: string, reason: string): Promise<boolean> {
   return revokeSessionRow(sessionId, reason);
 }

@@ -29,7 +29,8 @@ export function ForgotPasswordForm({ action }: { action: ServerAction }) {
   const form = useForm<ForgotPasswordValues>({
     resolver: zodResolver(forgotPasswordSchema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { email: state.values?.email ?? "" },
   });
   const {

@@ -45,7 +45,8 @@ export function ResetPasswordForm({ action, token, email, minPasswordLength = PA
   const form = useForm<ResetPasswordValues>({
     resolver: zodResolver(schema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { token, password: "" },
   });
   const {

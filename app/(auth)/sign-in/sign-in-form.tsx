@@ -48,7 +48,8 @@ export function SignInForm({ action, next, reason }: SignInFormProps) {
   const form = useForm<SignInValues>({
     resolver: zodResolver(signInSchema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { email: state.values?.email ?? "", password: "" },
   });
   const {

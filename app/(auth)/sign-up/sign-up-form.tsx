@@ -47,7 +47,8 @@ export function SignUpForm({ action, minPasswordLength = PASSWORD_MIN_DEFAULT }:
   const form = useForm<SignUpValues>({
     resolver: zodResolver(schema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     // Passwords are never refilled: a failed submit keeps what the user typed, nothing more.
     defaultValues: { email: state.values?.email ?? "", name: state.values?.name ?? "", password: "" },
   });

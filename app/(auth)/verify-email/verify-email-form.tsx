@@ -48,7 +48,8 @@ export function VerifyEmailForm({ action, resendAction, email, nonce }: VerifyEm
   const form = useForm<VerifyEmailValues>({
     resolver: zodResolver(verifyEmailSchema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { email: email ?? state.values?.email ?? "", code: "" },
   });
   const {

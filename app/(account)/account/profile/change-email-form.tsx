@@ -31,7 +31,8 @@ export function ChangeEmailForm({ action }: { action: ServerAction }) {
   const form = useForm<ChangeEmailValues>({
     resolver: zodResolver(changeEmailSchema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { newEmail: state.values?.newEmail ?? "", currentPassword: "" },
   });
   const {

@@ -28,7 +28,8 @@ export function ChangeNameForm({ action, name }: { action: ServerAction; name: s
   const form = useForm<ChangeNameValues>({
     resolver: zodResolver(changeNameSchema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { name },
   });
   const {

@@ -42,7 +42,8 @@ export function ChangePasswordForm({ action, email, name, minPasswordLength = PA
   const form = useForm<ChangePasswordValues>({
     resolver: zodResolver(schema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { currentPassword: "", password: "" },
   });
   const {

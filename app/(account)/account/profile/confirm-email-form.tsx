@@ -38,7 +38,8 @@ export function ConfirmEmailChangeForm({ action, pendingEmail, nonce }: ConfirmE
   const form = useForm<ConfirmEmailValues>({
     resolver: zodResolver(confirmEmailChangeSchema),
     criteriaMode: "all",
-    mode: "onTouched",
+    mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
+    reValidateMode: "onChange",
     defaultValues: { code: "" },
   });
   const {
