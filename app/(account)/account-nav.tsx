@@ -1,7 +1,4 @@
-"use client";
-import Link from "next/link";
-import { usePathname } from "next/navigation";
-import { cn } from "@/components/ui/class-names";
+import { SectionNav } from "@/components/ui/section-nav";
 
 const links = [
   { href: "/dashboard", label: "Dashboard" },
@@ -10,32 +7,7 @@ const links = [
   { href: "/account/activity", label: "Activity" },
 ] as const;
 
-/** Account section links; the current page is marked with aria-current, not only colour. */
+/** Account section links. */
 export function AccountNav() {
-  const pathname = usePathname();
-  return (
-    <nav aria-label="Account">
-      <ul className="flex gap-1 overflow-x-auto md:flex-col">
-        {links.map(({ href, label }) => {
-          const current = pathname === href || pathname.startsWith(`${href}/`);
-          return (
-            <li key={href}>
-              <Link
-                href={href}
-                aria-current={current ? "page" : undefined}
-                className={cn(
-                  "block rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap focus-visible:outline-2 focus-visible:outline-brand-500",
-                  current
-                    ? "bg-brand-50 text-brand-700 dark:bg-brand-950 dark:text-brand-300"
-                    : "text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800",
-                )}
-              >
-                {label}
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
-  );
+  return <SectionNav label="Account" links={links} />;
 }

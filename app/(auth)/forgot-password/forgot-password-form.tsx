@@ -5,7 +5,7 @@ import { useActionState } from "react";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { Button } from "@/components/ui/button";
-import { FieldError } from "@/components/ui/field-error";
+import { EmailField } from "@/components/ui/email-field";
 import {
   errorMessages,
   FormMessage,
@@ -14,8 +14,6 @@ import {
   unplacedErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
-import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { initialActionState } from "@/lib/validation/action-state";
 import { forgotPasswordSchema } from "@/lib/validation/account";
 
@@ -54,22 +52,7 @@ export function ForgotPasswordForm({ action }: { action: ServerAction }) {
         </p>
       )}
 
-      <div className="space-y-1.5">
-        <Label htmlFor="forgot-email">Email address</Label>
-        <Input
-          id="forgot-email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          required
-          defaultValue={state.values?.email}
-          aria-invalid={emailErrors.length > 0 || undefined}
-          aria-describedby="forgot-email-error"
-          {...register("email")}
-        />
-        <FieldError id="forgot-email-error" messages={emailErrors} />
-      </div>
+      <EmailField id="forgot-email" errors={emailErrors} defaultValue={state.values?.email} {...register("email")} />
 
       <Button type="submit" fullWidth pending={isPending} pendingLabel="Sending…">
         {sent ? "Send the link again" : "Send reset link"}

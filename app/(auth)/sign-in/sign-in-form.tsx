@@ -6,6 +6,7 @@ import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { EmailField } from "@/components/ui/email-field";
 import { FieldError } from "@/components/ui/field-error";
 import {
   errorMessages,
@@ -15,7 +16,6 @@ import {
   unplacedErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
-import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { PasswordInput } from "@/components/ui/password-input";
 import { initialActionState } from "@/lib/validation/action-state";
@@ -79,22 +79,7 @@ export function SignInForm({ action, next, reason }: SignInFormProps) {
 
       {next !== undefined && <input type="hidden" name="next" value={next} />}
 
-      <div className="space-y-1.5">
-        <Label htmlFor="sign-in-email">Email address</Label>
-        <Input
-          id="sign-in-email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          required
-          defaultValue={state.values?.email}
-          aria-invalid={emailErrors.length > 0 || undefined}
-          aria-describedby="sign-in-email-error"
-          {...register("email")}
-        />
-        <FieldError id="sign-in-email-error" messages={emailErrors} />
-      </div>
+      <EmailField id="sign-in-email" errors={emailErrors} defaultValue={state.values?.email} {...register("email")} />
 
       <div className="space-y-1.5">
         <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">

@@ -5,6 +5,7 @@ import { useActionState, useMemo } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
 import { Button } from "@/components/ui/button";
+import { EmailField } from "@/components/ui/email-field";
 import { FieldError } from "@/components/ui/field-error";
 import {
   errorMessages,
@@ -74,22 +75,7 @@ export function SignUpForm({ action, minPasswordLength = PASSWORD_MIN_DEFAULT }:
     <form action={formAction} onSubmit={submit} noValidate className="space-y-5">
       <FormMessage state={state} extra={unplacedErrors(state, FIELDS)} />
 
-      <div className="space-y-1.5">
-        <Label htmlFor="sign-up-email">Email address</Label>
-        <Input
-          id="sign-up-email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          required
-          defaultValue={state.values?.email}
-          aria-invalid={emailErrors.length > 0 || undefined}
-          aria-describedby="sign-up-email-error"
-          {...register("email")}
-        />
-        <FieldError id="sign-up-email-error" messages={emailErrors} />
-      </div>
+      <EmailField id="sign-up-email" errors={emailErrors} defaultValue={state.values?.email} {...register("email")} />
 
       <div className="space-y-1.5">
         <Label htmlFor="sign-up-name">Name</Label>
