@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { Client } from "pg";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { extractLink, startSmtpSink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
 import { THEME_STORAGE_KEY } from "../components/ui/theme-script";
@@ -65,6 +66,7 @@ let sink: SmtpSink;
 let browser: Browser;
 let person: Person;
 let resetPath = "";
+let personId = "";
 const contexts = new Map<string, BrowserContext>();
 const minor: string[] = [];
 /** Console errors and uncaught exceptions seen while visiting the pages → where each was seen. */
@@ -128,6 +130,10 @@ const PAGES: PageSpec[] = [
     },
   },
   { name: "not-found", path: () => "/no-such-page", signedIn: false, heading: "This page does not exist", status: 404 },
+  // Ada is an ADMIN in this run, so the admin area is checked too.
+  { name: "admin-users", path: () => "/admin/users", signedIn: true, heading: "Users" },
+  { name: "admin-user", path: () => `/admin/users/${personId}`, signedIn: true, heading: "ada@example.com" },
+  { name: "admin-audit", path: () => "/admin/audit", signedIn: true, heading: "Audit log" },
 ];
 
 const modeKey = (mode: Mode, signedIn: boolean) => `${mode.device}-${mode.dark ? "dark" : "light"}-${signedIn ? "in" : "out"}`;
@@ -144,6 +150,15 @@ beforeAll(async () => {
   const setup = await browser.newContext({ userAgent: DESKTOP_CHROME });
   const page = await setup.newPage();
   await createAccount(page, app, sink, person);
+  // Promote Ada (as `npm run admin:promote` would), then sign in again so her token carries the role.
+  const db = new Client({ connectionString: app.databaseUrl });
+  await db.connect();
+  const promoted = await db.query<{ id: string }>(`UPDATE "users" SET "role" = 'ADMIN' WHERE "email" = $1 RETURNING "id"::text`, [
+    person.email,
+  ]);
+  await db.end();
+  personId = promoted.rows[0]!.id;
+  await signIn(page, app, person);
   const signedIn = await setup.storageState();
 
   const phone = await browser.newContext({
