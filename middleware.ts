@@ -24,6 +24,7 @@ import { isSameOriginRequest } from "./lib/auth/origin";
  */
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const OAUTH_PATHS = new Set(["/api/auth/token", "/api/auth/revoke"]);
 
 /**
  * A per-response nonce CSP. Next reads the policy from the request headers and
@@ -54,10 +55,10 @@ function hasOurCookies(req: NextRequest): boolean {
   return req.cookies.has(ACCESS_COOKIE) || req.cookies.has(REFRESH_COOKIE);
 }
 
-function forbidden(requestId: string): NextResponse {
+function forbidden(requestId: string, csp: string): NextResponse {
   return NextResponse.json(
     { error: "csrf-rejected", message: "This request did not come from this site." },
-    { status: 403, headers: { [REQUEST_ID_HEADER]: requestId, "Cache-Control": "no-store" } },
+    { status: 403, headers: { [REQUEST_ID_HEADER]: requestId, "Cache-Control": "no-store", "Content-Security-Policy": csp } },
   );
 }
 
@@ -77,8 +78,15 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   const { pathname, search } = req.nextUrl;
   const isApi = pathname.startsWith("/api/");
 
-  if (!SAFE_METHODS.has(req.method) && (!isApi || hasOurCookies(req)) && !req.headers.get("authorization")?.startsWith("Bearer ")) {
-    if (!isSameOriginRequest(req)) return forbidden(requestId);
+  // The OAuth endpoints never read cookies (credentials travel in the body), so a
+  // browser's stray cookie must not turn their RFC 6749 answers into ours.
+  const cookieBlind = OAUTH_PATHS.has(pathname);
+  if (
+    !SAFE_METHODS.has(req.method) &&
+    (!isApi || (hasOurCookies(req) && !cookieBlind)) &&
+    !req.headers.get("authorization")?.startsWith("Bearer ")
+  ) {
+    if (!isSameOriginRequest(req)) return forbidden(requestId, csp);
   }
 
   if (isProtected(pathname)) {
@@ -100,13 +108,18 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
       }
       const res = NextResponse.redirect(url, 303);
       res.headers.set("Cache-Control", "no-store");
+      res.headers.set(REQUEST_ID_HEADER, requestId);
+      res.headers.set("Content-Security-Policy", csp);
       return res;
     }
     if ((pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)) && result.claims?.role !== "ADMIN") {
       const url = req.nextUrl.clone();
       url.pathname = "/dashboard";
       url.search = "";
-      return NextResponse.redirect(url, 303);
+      const res = NextResponse.redirect(url, 303);
+      res.headers.set(REQUEST_ID_HEADER, requestId);
+      res.headers.set("Content-Security-Policy", csp);
+      return res;
     }
   }
 

@@ -27,7 +27,10 @@ export function safeRedirectPath(target: unknown, fallback: string = DEFAULT_AFT
     const base = "http://gatehouse.invalid";
     const url = new URL(target, base);
     if (url.origin !== base) return fallback;
-    return url.pathname + url.search + url.hash;
+    // Normalising can itself make a protocol-relative path ("/.//evil.test" → "//evil.test").
+    const path = url.pathname + url.search + url.hash;
+    if (path.startsWith("//") || path.startsWith("/\\")) return fallback;
+    return path;
   } catch {
     return fallback;
   }

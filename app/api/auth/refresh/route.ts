@@ -3,7 +3,9 @@ import { NextResponse, type NextRequest } from "next/server";
 import { accessCookieOptions, refreshCookieOptions } from "@/lib/auth/cookies";
 import { ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_PATH, SIGN_IN_PATH } from "@/lib/auth/constants";
 import { safeRedirectPath } from "@/lib/auth/redirect";
+import { isSameOriginRequest } from "@/lib/auth/origin";
 import { contextFromHeaders } from "@/lib/auth/request-context";
+import { recordEvent } from "@/lib/data/audit";
 import { refreshSession } from "@/lib/auth/session";
 import { getEnv } from "@/lib/env";
 
@@ -34,6 +36,14 @@ export async function GET(req: NextRequest): Promise<Response> {
 
 /** Rotate the refresh cookie and go back to where the browser was going. */
 export async function POST(req: NextRequest): Promise<Response> {
+  // A cookie-authenticated write: checked here too, the middleware is never the only guard.
+  if (!isSameOriginRequest(req)) {
+    await recordEvent("malicious_csrf", contextFromHeaders(req.headers), { detail: { path: REFRESH_PATH } }).catch(() => {});
+    return NextResponse.json(
+      { error: "csrf-rejected", message: "This request did not come from this site." },
+      { status: 403, headers: { "Cache-Control": "no-store" } },
+    );
+  }
   let nextRaw: string | null = null;
   try {
     const form = await req.formData();
