@@ -18,7 +18,9 @@ import { log } from "../log";
  * falls back to the main thread: slower under load, never wrong.
  */
 
-export type BcryptTask = { op: "hash"; password: string; cost: number } | { op: "compare"; password: string; hash: string };
+export type HashTask = { op: "hash"; password: string; cost: number };
+export type CompareTask = { op: "compare"; password: string; hash: string };
+export type BcryptTask = HashTask | CompareTask;
 type TaskResult = { ok: true; value: string | boolean } | { ok: false; message: string };
 
 // A plain .mjs file loaded by Node at run time. Resolved from the working directory
@@ -28,7 +30,7 @@ export const BCRYPT_WORKER_FILE = path.join(/*turbopackIgnore: true*/ process.cw
 
 // Hashing yields to request handling: with as many busy workers as cores, the
 // main thread would otherwise wait its turn for a time slice behind them.
-const WORKER_NICE_INCREMENT = 5;
+const WORKER_NICE_INCREMENT = 10;
 
 type PoolOptions = { threads?: number; filename?: string };
 // pool: undefined = not decided yet; null = bcrypt runs on the main thread.
@@ -87,6 +89,9 @@ function currentPool(): Piscina | null {
 }
 
 /** The main-thread path: the fallback, and the blocking baseline the tests compare against. */
+export function runBcryptInThread(task: HashTask): Promise<string>;
+export function runBcryptInThread(task: CompareTask): Promise<boolean>;
+export function runBcryptInThread(task: BcryptTask): Promise<string | boolean>;
 export async function runBcryptInThread(task: BcryptTask): Promise<string | boolean> {
   return task.op === "hash" ? bcrypt.hash(task.password, task.cost) : bcrypt.compare(task.password, task.hash);
 }
@@ -97,6 +102,9 @@ export async function runBcryptInThread(task: BcryptTask): Promise<string | bool
  * dies) switches this process to the main thread and reruns the task there, so
  * a compare never turns into a wrong answer.
  */
+export function runBcrypt(task: HashTask): Promise<string>;
+export function runBcrypt(task: CompareTask): Promise<boolean>;
+export function runBcrypt(task: BcryptTask): Promise<string | boolean>;
 export async function runBcrypt(task: BcryptTask): Promise<string | boolean> {
   const pool = currentPool();
   if (!pool) return runBcryptInThread(task);
@@ -108,6 +116,7 @@ export async function runBcrypt(task: BcryptTask): Promise<string | boolean> {
     return runBcryptInThread(task);
   }
   if (!result.ok) throw new Error(result.message);
+  if (typeof result.value !== (task.op === "hash" ? "string" : "boolean")) throw new Error("bcrypt worker answered the wrong type");
   return result.value;
 }
 

@@ -15,14 +15,14 @@ function tooLongForBcrypt(normalized: string): boolean {
   return Buffer.byteLength(normalized, "utf8") > 72;
 }
 
-async function compare(password: string, hash: string): Promise<boolean> {
-  return (await runBcrypt({ op: "compare", password, hash })) === true;
+function compare(password: string, hash: string): Promise<boolean> {
+  return runBcrypt({ op: "compare", password, hash });
 }
 
 export async function hashPassword(password: string): Promise<string> {
   const normalized = password.normalize("NFKC");
   if (tooLongForBcrypt(normalized)) throw new Error("Password exceeds 72 bytes; validate with passwordSchema first");
-  return String(await runBcrypt({ op: "hash", password: normalized, cost: getEnv().BCRYPT_COST }));
+  return runBcrypt({ op: "hash", password: normalized, cost: getEnv().BCRYPT_COST });
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
@@ -40,8 +40,7 @@ let dummyHash: Promise<string> | undefined;
  * timing does not tell whether an account exists.
  */
 export async function dummyPasswordCheck(password: string): Promise<false> {
-  dummyHash ??= runBcrypt({ op: "hash", password: "gatehouse-dummy-password-for-timing", cost: getEnv().BCRYPT_COST }).then(
-    String,
+  dummyHash ??= runBcrypt({ op: "hash", password: "gatehouse-dummy-password-for-timing", cost: getEnv().BCRYPT_COST }).catch(
     (err: unknown) => {
       dummyHash = undefined; // try again on the next call rather than fail forever
       throw err;
