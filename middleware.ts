@@ -3,6 +3,9 @@ import {
   ACCESS_COOKIE,
   ADMIN_PREFIX,
   CLIENT_IP_HEADER,
+  CSRF_MESSAGE,
+  CSRF_REFUSED_HEADER,
+  CSRF_REFUSED_PATH,
   INTERNAL_HEADER_PREFIX,
   PROTECTED_PREFIXES,
   REFRESH_COOKIE,
@@ -24,6 +27,8 @@ import { isSameOriginRequest } from "./lib/auth/origin";
  */
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** The methods a browser can send cross-site; the refusal of anything else is not worth an audit row. */
+const AUDITED_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const OAUTH_PATHS = new Set(["/api/auth/token", "/api/auth/revoke"]);
 
 /**
@@ -57,9 +62,28 @@ function hasOurCookies(req: NextRequest): boolean {
 
 function forbidden(requestId: string, csp: string): NextResponse {
   return NextResponse.json(
-    { error: "csrf-rejected", message: "This request did not come from this site." },
+    { error: "csrf-rejected", message: CSRF_MESSAGE },
     { status: 403, headers: { [REQUEST_ID_HEADER]: requestId, "Cache-Control": "no-store", "Content-Security-Policy": csp } },
   );
+}
+
+function isDecodablePath(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function badPath(requestId: string, csp: string, isApi: boolean): NextResponse {
+  const headers = { [REQUEST_ID_HEADER]: requestId, "Cache-Control": "no-store", "Content-Security-Policy": csp };
+  return isApi
+    ? NextResponse.json({ error: "invalid-request", message: "The request path is not valid URL encoding." }, { status: 400, headers })
+    : new NextResponse("Bad request: the address is not valid URL encoding.", {
+        status: 400,
+        headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" },
+      });
 }
 
 export async function middleware(req: NextRequest): Promise<NextResponse> {
@@ -78,6 +102,10 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   const { pathname, search } = req.nextUrl;
   const isApi = pathname.startsWith("/api/");
 
+  // A path Next cannot decode (a stray `%zz`) would reach the router and end as
+  // its bare 500; it is the client's mistake, so say so in the API's shape.
+  if (!isDecodablePath(pathname)) return badPath(requestId, csp, isApi);
+
   // The OAuth endpoints never read cookies (credentials travel in the body), so a
   // browser's stray cookie must not turn their RFC 6749 answers into ours.
   const cookieBlind = OAUTH_PATHS.has(pathname);
@@ -86,7 +114,17 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
     (!isApi || (hasOurCookies(req) && !cookieBlind)) &&
     !req.headers.get("authorization")?.startsWith("Bearer ")
   ) {
-    if (!isSameOriginRequest(req)) return forbidden(requestId, csp);
+    if (!isSameOriginRequest(req)) {
+      if (!AUDITED_METHODS.has(req.method)) return forbidden(requestId, csp);
+      // The edge has no database: a Node route records the refusal and answers the same 403.
+      headers.set(CSRF_REFUSED_HEADER, pathname.slice(0, 200));
+      headers.delete("next-action");
+      const res = NextResponse.rewrite(new URL(CSRF_REFUSED_PATH, req.url), { request: { headers } });
+      res.headers.set(REQUEST_ID_HEADER, requestId);
+      res.headers.set("Content-Security-Policy", csp);
+      res.headers.set("Cache-Control", "no-store");
+      return res;
+    }
   }
 
   if (isProtected(pathname)) {

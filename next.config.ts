@@ -1,5 +1,6 @@
 import type { NextConfig } from "next";
 import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_SERVER } from "next/constants";
+import { appOrigin } from "./lib/auth/constants";
 import { EnvError, getEnv } from "./lib/env";
 
 export default function config(phase: string): NextConfig {
@@ -18,10 +19,17 @@ export default function config(phase: string): NextConfig {
   }
   return {
     poweredByHeader: false,
+    skipProxyUrlNormalize: true,
     reactStrictMode: true,
     transpilePackages: ["jose"],
     // Loaded from node_modules at run time: PGlite ships WASM and data files, pg has optional natives,
     // piscina starts its worker threads from a file next to its own code.
+    experimental: {
+      // The middleware lets a server action through only when its Origin is APP_URL's
+      // (lib/auth/origin.ts). Behind a proxy that rewrites Host, Next's own Origin-vs-Host
+      // comparison would then throw (a 500); naming APP_URL's host here turns it into a pass.
+      serverActions: { allowedOrigins: [new URL(appOrigin()).host] },
+    },
     serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "piscina"],
     async headers() {
       const security = [

@@ -225,6 +225,13 @@ describe("/api/admin: operations", () => {
     const badAudit = await call(AUDIT as Handler, "/api/admin/audit?from=2026-02-30&type=nope", { token });
     expectError(badAudit, 400, "validation-failed");
     expect(Object.keys(badAudit.body.fields as object).sort()).toEqual(["from", "type"]);
+    // PostgreSQL refuses NUL in text: a search or filter carrying one is the caller's mistake (found by e2e/fuzz).
+    const nul = await call(USERS as Handler, "/api/admin/users?q=a%00b", { token });
+    expectError(nul, 400, "validation-failed");
+    expect(Object.keys(nul.body.fields as object)).toEqual(["q"]);
+    const nulAudit = await call(AUDIT as Handler, "/api/admin/audit?email=a%00b&ip=1%00", { token });
+    expectError(nulAudit, 400, "validation-failed");
+    expect(Object.keys(nulAudit.body.fields as object).sort()).toEqual(["email", "ip"]);
   });
 
   it("documents exactly the admin routes and methods that exist (for lib/openapi/document.ts)", async () => {

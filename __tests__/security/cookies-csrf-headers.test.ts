@@ -7,7 +7,15 @@
 import fc from "fast-check";
 import { NextRequest } from "next/server";
 import { GET as REFRESH_PAGE, POST as REFRESH } from "@/app/api/auth/refresh/route";
-import { REFRESH_COOKIE } from "@/lib/auth/constants";
+import { POST as CSRF_REFUSED } from "@/app/internal/csrf-refused/route";
+import {
+  CLIENT_IP_HEADER,
+  CSRF_AUDIT_LIMIT,
+  CSRF_REFUSED_HEADER,
+  CSRF_REFUSED_PATH,
+  REFRESH_COOKIE,
+  REQUEST_ID_HEADER,
+} from "@/lib/auth/constants";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { sha256Hex } from "@/lib/auth/crypto";
 import { createVerifiedUser, setupAuthHarness, uniqueEmail } from "../helpers/auth-harness";
@@ -101,5 +109,64 @@ describe("cookie-authenticated writes check Origin where the data changes, not o
       ],
       rotated: false,
     });
+  });
+});
+
+describe("CSRF refusals are audit events, even those the edge middleware answers", () => {
+  const refusal = (ip: string, requestId: string, marker: string | null = "/account/profile") =>
+    new NextRequest(new URL(CSRF_REFUSED_PATH, APP), {
+      method: "POST",
+      headers: {
+        origin: "https://evil.test",
+        "user-agent": "jest-csrf",
+        [CLIENT_IP_HEADER]: ip,
+        [REQUEST_ID_HEADER]: requestId,
+        ...(marker === null ? {} : { [CSRF_REFUSED_HEADER]: marker }),
+      },
+      body: "name=pwned",
+    });
+  const savedPreload = process.env.GATEHOUSE_CLIENT_IP_PRELOAD;
+  beforeEach(() => (process.env.GATEHOUSE_CLIENT_IP_PRELOAD = "1"));
+  afterAll(() => (process.env.GATEHOUSE_CLIENT_IP_PRELOAD = savedPreload));
+
+  it("the route the middleware hands a refused write to answers 403 csrf-rejected and stores malicious_csrf with path, IP, user agent and request id", async () => {
+    const res = await CSRF_REFUSED(refusal("198.51.100.10", "csrf-audit-1"));
+    expect(res.status).toBe(403);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(await res.json()).toEqual({ error: "csrf-rejected", message: expect.any(String) });
+    const events = await h.db.authEvent.findMany({ where: { requestId: "csrf-audit-1" } });
+    expect(events.map((e) => ({ type: e.type, ip: e.ip, userAgent: e.userAgent, detail: e.detail }))).toEqual([
+      { type: "malicious_csrf", ip: "198.51.100.10", userAgent: "jest-csrf", detail: { path: "/account/profile" } },
+    ]);
+  });
+
+  it("is a 404 that stores nothing when reached without the middleware's marker", async () => {
+    const res = await CSRF_REFUSED(refusal("198.51.100.11", "csrf-audit-direct", null));
+    expect(res.status).toBe(404);
+    expect(await h.db.authEvent.count({ where: { requestId: "csrf-audit-direct" } })).toBe(0);
+  });
+
+  it(`a flood from one address is refused every time but stored at most ${CSRF_AUDIT_LIMIT.points} times a minute`, async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < CSRF_AUDIT_LIMIT.points + 5; i++) {
+      statuses.push((await CSRF_REFUSED(refusal("198.51.100.12", `csrf-flood-${i}`))).status);
+    }
+    expect(new Set(statuses)).toEqual(new Set([403]));
+    expect(await h.db.authEvent.count({ where: { ip: "198.51.100.12", type: "malicious_csrf" } })).toBe(CSRF_AUDIT_LIMIT.points);
+    // Another address still gets its refusals recorded.
+    await CSRF_REFUSED(refusal("198.51.100.13", "csrf-other"));
+    expect(await h.db.authEvent.count({ where: { requestId: "csrf-other" } })).toBe(1);
+  });
+
+  it("the refresh POST's own refusal is stored too", async () => {
+    const res = await REFRESH(
+      new NextRequest(new URL("/api/auth/refresh", APP), {
+        method: "POST",
+        headers: { origin: "https://evil.test", [CLIENT_IP_HEADER]: "198.51.100.14", [REQUEST_ID_HEADER]: "csrf-refresh" },
+      }),
+    );
+    expect(res.status).toBe(403);
+    const events = await h.db.authEvent.findMany({ where: { requestId: "csrf-refresh" } });
+    expect(events.map((e) => [e.type, e.detail])).toEqual([["malicious_csrf", { path: "/api/auth/refresh" }]]);
   });
 });

@@ -3,7 +3,7 @@
  */
 import { SignJWT } from "jose";
 import { NextRequest } from "next/server";
-import { ACCESS_COOKIE, REFRESH_COOKIE } from "@/lib/auth/constants";
+import { ACCESS_COOKIE, CSRF_REFUSED_HEADER, CSRF_REFUSED_PATH, REFRESH_COOKIE } from "@/lib/auth/constants";
 import { signAccessToken } from "@/lib/auth/jwt";
 import { middleware } from "@/middleware";
 
@@ -50,13 +50,18 @@ function forwardedHeaders(res: Response): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, res.headers.get(`x-middleware-request-${n}`) ?? ""]));
 }
 
+/**
+ * A refused write is handed (rewritten) to the Node route that audits it and
+ * answers 403 (its own test: integration/csrf-refused); the app never sees the
+ * original target, and Next never sees it as a server action.
+ */
 async function expectCsrfRejected(res: Response): Promise<void> {
-  expect(res.status).toBe(403);
-  expect(res.headers.get("content-type")).toMatch(/application\/json/);
+  expect(res.headers.get("x-middleware-next")).toBeNull();
+  expect(new URL(res.headers.get("x-middleware-rewrite")!).pathname).toBe(CSRF_REFUSED_PATH);
   expect(res.headers.get("cache-control")).toBe("no-store");
-  const body = (await res.json()) as { error: string; message: string };
-  expect(body.error).toBe("csrf-rejected");
-  expect(typeof body.message).toBe("string");
+  const forwarded = forwardedHeaders(res);
+  expect(forwarded[CSRF_REFUSED_HEADER]).toMatch(/^\//);
+  expect(forwarded).not.toHaveProperty("next-action");
 }
 
 describe("middleware: protected pages", () => {
@@ -225,6 +230,26 @@ describe("middleware: CSRF (Origin / Sec-Fetch-Site)", () => {
 
   it.each(["PUT", "PATCH", "DELETE"])("checks %s like POST", async (method) => {
     await expectCsrfRejected(await middleware(request("/account", { method, headers: { origin: "https://evil.test" } })));
+  });
+
+  it("answers a cross-site write with a method a browser cannot send cross-site with a plain 403, unaudited", async () => {
+    const res = await middleware(request("/account", { method: "PROPFIND", headers: { origin: "https://evil.test" } }));
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toBe("csrf-rejected");
+  });
+
+  it("drops a client-sent copy of the refusal marker, so no request can pose as a refused one", async () => {
+    const res = await middleware(request("/sign-in", { headers: { [CSRF_REFUSED_HEADER]: "/forged" } }));
+    expect(passedThrough(res)).toBe(true);
+    expect(forwardedHeaders(res)).not.toHaveProperty(CSRF_REFUSED_HEADER);
+  });
+
+  it("answers a path with a malformed %-escape with 400 in the API's shape, not Next's 500", async () => {
+    const api = await middleware(request("/api/me/sessions/%zz", { token: await userToken() }));
+    expect(api.status).toBe(400);
+    expect(((await api.json()) as { error: string }).error).toBe("invalid-request");
+    const page = await middleware(request("/account/%E0%A4%A"));
+    expect(page.status).toBe(400);
   });
 
   it("does not check GET (which never changes state)", async () => {

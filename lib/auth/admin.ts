@@ -21,7 +21,7 @@ import {
 import { findSessionWithUser, revokeUserSessionRow } from "../data/sessions";
 import { getEnv } from "../env";
 import { MailError, sendVerificationCodeMail } from "../mail";
-import { EMAIL_MAX } from "../validation/auth";
+import { EMAIL_MAX, hasNoControlCharacters } from "../validation/auth";
 import { OTP_TTL_SECONDS } from "./constants";
 import { AuthError } from "./errors";
 import { issueOtp } from "./otp";
@@ -121,7 +121,12 @@ const yesNo = z.enum(["yes", "no"]).transform((v) => v === "yes");
 const limitSchema = z.coerce.number().int().min(1).max(ADMIN_MAX_PAGE_SIZE).default(ADMIN_PAGE_SIZE);
 
 export const userListQuerySchema = z.object({
-  q: z.string().trim().max(EMAIL_MAX, `Search for at most ${EMAIL_MAX} characters`).optional(),
+  q: z
+    .string()
+    .trim()
+    .max(EMAIL_MAX, `Search for at most ${EMAIL_MAX} characters`)
+    .refine(hasNoControlCharacters, "Search text cannot contain control characters")
+    .optional(),
   match: z.enum(["contains", "prefix"]).default("contains"),
   role: roleSchema.optional(),
   verified: yesNo.optional(),
@@ -186,8 +191,19 @@ const daySchema = z
 
 export const auditQuerySchema = z.object({
   type: z.enum(AUDIT_EVENT_TYPES, { error: "Unknown event type" }).optional(),
-  email: z.string().trim().toLowerCase().max(EMAIL_MAX, `An email address has at most ${EMAIL_MAX} characters`).optional(),
-  ip: z.string().trim().max(64, "An IP address has at most 64 characters").optional(),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(EMAIL_MAX, `An email address has at most ${EMAIL_MAX} characters`)
+    .refine(hasNoControlCharacters, "An email address cannot contain control characters")
+    .optional(),
+  ip: z
+    .string()
+    .trim()
+    .max(64, "An IP address has at most 64 characters")
+    .refine(hasNoControlCharacters, "An IP address cannot contain control characters")
+    .optional(),
   from: daySchema.optional(),
   to: daySchema.optional(),
   after: cursorSchema.optional(),

@@ -66,3 +66,13 @@ export const IP_LIMIT = { points: 30, durationSeconds: 60 } as const;
 export const INTERNAL_HEADER_PREFIX = "x-gatehouse-";
 export const CLIENT_IP_HEADER = "x-gatehouse-client-ip";
 export const REQUEST_ID_HEADER = "x-request-id";
+/**
+ * The middleware (edge, no database) hands a refused cross-site write to this
+ * Node route so the refusal is audited; the header carries the refused path and
+ * is internal, so only the middleware can set it.
+ */
+export const CSRF_REFUSED_PATH = "/internal/csrf-refused";
+export const CSRF_REFUSED_HEADER = "x-gatehouse-csrf-refused";
+export const CSRF_MESSAGE = "This request did not come from this site.";
+/** At most this many `malicious_csrf` events per client IP and minute: refusals beyond it are still refused, not stored. */
+export const CSRF_AUDIT_LIMIT = { points: 30, durationSeconds: 60 } as const;

@@ -1,6 +1,7 @@
 import "server-only";
 import type { NextRequest } from "next/server";
-import { ACCESS_COOKIE } from "../auth/constants";
+import { ACCESS_COOKIE, CSRF_MESSAGE } from "../auth/constants";
+import { recordCsrfRefusal } from "../auth/csrf";
 import { isSameOriginRequest } from "../auth/origin";
 import type { Role } from "../auth/jwt";
 import { contextFromHeaders } from "../auth/request-context";
@@ -59,8 +60,8 @@ export async function authenticate(req: NextRequest, opts: { cookie?: boolean; r
     source = "bearer";
   } else if (opts.cookie && req.cookies.has(ACCESS_COOKIE)) {
     if (!SAFE_METHODS.has(req.method) && !isSameOriginRequest(req)) {
-      await recordEvent("malicious_csrf", contextFromHeaders(req.headers), { detail: { path: req.nextUrl.pathname } });
-      throw new HeaderError("csrf-rejected", "This request did not come from this site.", {});
+      await recordCsrfRefusal(req.headers, req.nextUrl.pathname);
+      throw new HeaderError("csrf-rejected", CSRF_MESSAGE, {});
     }
     token = req.cookies.get(ACCESS_COOKIE)?.value;
     source = "cookie";

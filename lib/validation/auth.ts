@@ -20,13 +20,16 @@ export const emailSchema = z
   .max(EMAIL_MAX, `An email address has at most ${EMAIL_MAX} characters`)
   .pipe(z.email("Enter a valid email address, like name@example.com"));
 
+/** Control characters (NUL and CR/LF among them) have no place in text people type; PostgreSQL refuses NUL outright. */
+export const hasNoControlCharacters = (v: string): boolean => !/[\u0000-\u001f\u007f]/.test(v);
+
 export const nameSchema = z
   .string({ error: "Enter your name" })
   .trim()
   .min(1, "Enter your name")
   .max(NAME_MAX, `A name has at most ${NAME_MAX} characters`)
   // Control characters (CR/LF included) have no place in a name shown in mails and logs.
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "A name cannot contain control characters");
+  .refine(hasNoControlCharacters, "A name cannot contain control characters");
 
 /** UTF-8 length after NFKC normalisation: what bcrypt actually sees. */
 export function passwordBytes(password: string): number {

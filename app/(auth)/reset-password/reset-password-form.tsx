@@ -5,7 +5,6 @@ import { useActionState, useMemo } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
 import { Button } from "@/components/ui/button";
-import { FieldError } from "@/components/ui/field-error";
 import {
   errorMessages,
   FormMessage,
@@ -14,10 +13,7 @@ import {
   unplacedErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
-import { Label } from "@/components/ui/label";
-import { PasswordInput } from "@/components/ui/password-input";
-import { StrengthMeter } from "@/components/ui/strength-meter";
-import { strengthUserInputs, usePasswordStrength } from "@/components/ui/use-password-strength";
+import { NewPasswordField } from "@/components/ui/new-password-field";
 import { initialActionState } from "@/lib/validation/action-state";
 import { resetPasswordSchemaFor } from "@/lib/validation/account";
 import { PASSWORD_MIN_DEFAULT } from "@/lib/validation/auth";
@@ -58,8 +54,6 @@ export function ResetPasswordForm({ action, token, email, minPasswordLength = PA
   useServerFeedback(state, form, { fields: FIELDS, secret: SECRET, focusOnMessage: "password" });
 
   const password = useWatch({ control, name: "password" });
-  const userInputs = useMemo(() => strengthUserInputs(email, ""), [email]);
-  const strength = usePasswordStrength(password ?? "", userInputs);
 
   const submit = submitWhenValid(handleSubmit, formAction);
   const passwordErrors = errorMessages(errors.password);
@@ -72,23 +66,16 @@ export function ResetPasswordForm({ action, token, email, minPasswordLength = PA
       {/* Unnamed, so never sent: tells password managers which account the new password belongs to. */}
       <input type="email" autoComplete="username" value={email} readOnly hidden />
 
-      <div className="space-y-1.5">
-        <Label htmlFor="reset-password">New password</Label>
-        <p id="reset-password-hint" className="text-sm text-zinc-600 dark:text-zinc-400">
-          At least {minPasswordLength} characters. A few unrelated words make a strong password.
-        </p>
-        <PasswordInput
-          id="reset-password"
-          autoComplete="new-password"
-          required
-          autoFocus
-          aria-invalid={passwordErrors.length > 0 || undefined}
-          aria-describedby="reset-password-hint reset-password-error reset-password-strength"
-          meter={<StrengthMeter id="reset-password-strength" strength={strength} />}
-          {...register("password")}
-        />
-        <FieldError id="reset-password-error" messages={passwordErrors} />
-      </div>
+      <NewPasswordField
+        id="reset-password"
+        hint={`At least ${minPasswordLength} characters. A few unrelated words make a strong password.`}
+        password={password ?? ""}
+        accountEmail={email}
+        accountName=""
+        errors={passwordErrors}
+        autoFocus
+        {...register("password")}
+      />
 
       <Button type="submit" fullWidth pending={isPending} pendingLabel="Saving your new password…">
         Set new password

@@ -17,9 +17,7 @@ import {
 } from "@/components/ui/form-feedback";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { PasswordInput } from "@/components/ui/password-input";
-import { StrengthMeter } from "@/components/ui/strength-meter";
-import { strengthUserInputs, usePasswordStrength } from "@/components/ui/use-password-strength";
+import { NewPasswordField } from "@/components/ui/new-password-field";
 import { initialActionState } from "@/lib/validation/action-state";
 import { newPasswordSchema, PASSWORD_MIN_DEFAULT, signUpSchema } from "@/lib/validation/auth";
 
@@ -62,8 +60,6 @@ export function SignUpForm({ action, minPasswordLength = PASSWORD_MIN_DEFAULT }:
   useServerFeedback(state, form, { fields: FIELDS, secret: SECRET });
 
   const [email, name, password] = useWatch({ control, name: ["email", "name", "password"] });
-  const userInputs = useMemo(() => strengthUserInputs(email ?? "", name ?? ""), [email, name]);
-  const strength = usePasswordStrength(password ?? "", userInputs);
 
   const submit = submitWhenValid(handleSubmit, formAction);
 
@@ -91,23 +87,16 @@ export function SignUpForm({ action, minPasswordLength = PASSWORD_MIN_DEFAULT }:
         <FieldError id="sign-up-name-error" messages={nameErrors} />
       </div>
 
-      <div className="space-y-1.5">
-        <Label htmlFor="sign-up-password">Password</Label>
-        <p id="sign-up-password-hint" className="text-sm text-zinc-600 dark:text-zinc-400">
-          At least {minPasswordLength} characters. Spaces and any characters are welcome: a few unrelated words make a
-          strong password.
-        </p>
-        <PasswordInput
-          id="sign-up-password"
-          autoComplete="new-password"
-          required
-          aria-invalid={passwordErrors.length > 0 || undefined}
-          aria-describedby="sign-up-password-hint sign-up-password-error sign-up-password-strength"
-          meter={<StrengthMeter id="sign-up-password-strength" strength={strength} />}
-          {...register("password")}
-        />
-        <FieldError id="sign-up-password-error" messages={passwordErrors} />
-      </div>
+      <NewPasswordField
+        id="sign-up-password"
+        label="Password"
+        hint={`At least ${minPasswordLength} characters. Spaces and any characters are welcome: a few unrelated words make a strong password.`}
+        password={password ?? ""}
+        accountEmail={email ?? ""}
+        accountName={name ?? ""}
+        errors={passwordErrors}
+        {...register("password")}
+      />
 
       <Button type="submit" fullWidth pending={isPending} pendingLabel="Creating your account…">
         Create account

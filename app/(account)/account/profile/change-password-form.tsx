@@ -14,9 +14,8 @@ import {
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { Label } from "@/components/ui/label";
+import { NewPasswordField } from "@/components/ui/new-password-field";
 import { PasswordInput } from "@/components/ui/password-input";
-import { StrengthMeter } from "@/components/ui/strength-meter";
-import { strengthUserInputs, usePasswordStrength } from "@/components/ui/use-password-strength";
 import { initialActionState } from "@/lib/validation/action-state";
 import { changePasswordSchemaFor } from "@/lib/validation/account";
 import { PASSWORD_MIN_DEFAULT } from "@/lib/validation/auth";
@@ -60,8 +59,6 @@ export function ChangePasswordForm({ action, email, name, minPasswordLength = PA
   }, [state, reset]);
 
   const password = useWatch({ control, name: "password" });
-  const userInputs = useMemo(() => strengthUserInputs(email, name), [email, name]);
-  const strength = usePasswordStrength(password ?? "", userInputs);
 
   const submit = submitWhenValid(handleSubmit, formAction);
   const currentErrors = errorMessages(errors.currentPassword);
@@ -86,22 +83,15 @@ export function ChangePasswordForm({ action, email, name, minPasswordLength = PA
         <FieldError id="profile-current-password-error" messages={currentErrors} />
       </div>
 
-      <div className="space-y-1.5">
-        <Label htmlFor="profile-new-password">New password</Label>
-        <p id="profile-new-password-hint" className="text-sm text-zinc-600 dark:text-zinc-400">
-          At least {minPasswordLength} characters. Your other devices will be signed out; this one stays signed in.
-        </p>
-        <PasswordInput
-          id="profile-new-password"
-          autoComplete="new-password"
-          required
-          aria-invalid={passwordErrors.length > 0 || undefined}
-          aria-describedby="profile-new-password-hint profile-new-password-error profile-new-password-strength"
-          meter={<StrengthMeter id="profile-new-password-strength" strength={strength} />}
-          {...register("password")}
-        />
-        <FieldError id="profile-new-password-error" messages={passwordErrors} />
-      </div>
+      <NewPasswordField
+        id="profile-new-password"
+        hint={`At least ${minPasswordLength} characters. Your other devices will be signed out; this one stays signed in.`}
+        password={password ?? ""}
+        accountEmail={email}
+        accountName={name}
+        errors={passwordErrors}
+        {...register("password")}
+      />
 
       <Button type="submit" pending={isPending} pendingLabel="Changing password…">
         Change password

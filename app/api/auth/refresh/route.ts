@@ -5,7 +5,7 @@ import { ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_PATH, SIGN_IN_PATH } from "@/lib
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { isSameOriginRequest } from "@/lib/auth/origin";
 import { contextFromHeaders } from "@/lib/auth/request-context";
-import { recordEvent } from "@/lib/data/audit";
+import { csrfRefusedResponse, recordCsrfRefusal } from "@/lib/auth/csrf";
 import { refreshSession } from "@/lib/auth/session";
 import { getEnv } from "@/lib/env";
 
@@ -38,11 +38,8 @@ export async function GET(req: NextRequest): Promise<Response> {
 export async function POST(req: NextRequest): Promise<Response> {
   // A cookie-authenticated write: checked here too, the middleware is never the only guard.
   if (!isSameOriginRequest(req)) {
-    await recordEvent("malicious_csrf", contextFromHeaders(req.headers), { detail: { path: REFRESH_PATH } }).catch(() => {});
-    return NextResponse.json(
-      { error: "csrf-rejected", message: "This request did not come from this site." },
-      { status: 403, headers: { "Cache-Control": "no-store" } },
-    );
+    await recordCsrfRefusal(req.headers, REFRESH_PATH);
+    return csrfRefusedResponse();
   }
   let nextRaw: string | null = null;
   try {
