@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
@@ -62,13 +62,17 @@ export async function createDatabase(baseUrl: string): Promise<Database> {
 }
 
 const running = new Set<ChildProcess>();
+const dataDirs = new Set<string>();
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 export async function launchApp(opts: { databaseUrl: string; smtpUrl: string; env?: Record<string, string>; port?: number }): Promise<AppProcess> {
   if (!existsSync(".next/BUILD_ID")) throw new Error("No production build in .next/: run `npm run build` first.");
   const port = opts.port ?? (await freePort());
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "gh-load-app-"));
+  dataDirs.add(dataDir);
   const url = `http://localhost:${port}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -78,7 +82,7 @@ export async function launchApp(opts: { databaseUrl: string; smtpUrl: string; en
     DATABASE_URL: opts.databaseUrl,
     DATABASE_POOL_SIZE: process.env.LOAD_POOL_SIZE ?? "10",
     JWT_SECRET: `load-${randomBytes(32).toString("base64url")}`,
-    GATEHOUSE_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "gh-load-")),
+    GATEHOUSE_DATA_DIR: dataDir,
     MAIL_FROM: "Gatehouse <no-reply@gatehouse.test>",
     SMTP_URL: opts.smtpUrl,
     BCRYPT_COST: String(BCRYPT_COST),
