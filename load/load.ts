@@ -5,7 +5,7 @@ import { BCRYPT_COST, createDatabase, launchApp, type AppProcess, type Database 
 import { Api, Stats, clientIp, printRouteTable, sleep, table } from "./lib/client";
 import { StepFailed, mailedCode, me, refresh, register, signIn, signOut, verify, type Step } from "./lib/flow";
 import { startMailSink, type MailSink } from "./lib/mail-sink";
-import { Checks, machine, run } from "./lib/report";
+import { Checks, machine, machineCpuMs, processCpuMs, run } from "./lib/report";
 
 /**
  * Issue #9 load test: LOAD_VUS virtual users (default 200) for LOAD_SECONDS
@@ -42,6 +42,7 @@ async function main(): Promise<number> {
   const registered = new Set<string>();
   const failures: Failure[] = [];
   const completedBySteps = { journeys: 0 };
+  const cpuBefore = { app: processCpuMs(app.pid), generator: process.cpuUsage(), machine: machineCpuMs() };
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   const rampMs = Math.min(5_000, (SECONDS * 1000) / 4);
@@ -85,6 +86,14 @@ async function main(): Promise<number> {
   const drained = await Promise.race([all.then(() => true), sleep((SECONDS + DRAIN_SECONDS) * 1000).then(() => false)]);
   clearInterval(progress);
   const elapsed = (performance.now() - started) / 1000;
+  const gen = process.cpuUsage(cpuBefore.generator);
+  const mach = machineCpuMs();
+  const cpu = {
+    app: (processCpuMs(app.pid) - cpuBefore.app) / 1000,
+    generator: (gen.user + gen.system) / 1e6,
+    busy: (mach.busy - cpuBefore.machine.busy) / 1000,
+    capacity: (mach.total - cpuBefore.machine.total) / 1000,
+  };
 
   console.log(`\n## Requests by route and status (${stats.answers.length} requests in ${elapsed.toFixed(1)} s, ${(stats.answers.length / elapsed).toFixed(1)} req/s)\n`);
   printRouteTable(stats);
@@ -98,6 +107,9 @@ async function main(): Promise<number> {
       ["accounts registered (202)", registered.size],
       ["mails received by the sink", sink.received()],
       ["failed journeys", failures.length],
+      ["CPU: app (next start, bcrypt workers included)", `${cpu.app.toFixed(1)} s (${((cpu.app / Math.max(1, completedBySteps.journeys)) * 1000).toFixed(0)} ms per journey)`],
+      ["CPU: load generator + SMTP sink (this process)", `${cpu.generator.toFixed(1)} s`],
+      ["CPU: whole machine busy / available", `${cpu.busy.toFixed(1)} s / ${cpu.capacity.toFixed(1)} s (PostgreSQL and other users' work included)`],
     ],
   );
   const byStep = new Map<string, Failure[]>();

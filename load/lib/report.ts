@@ -55,3 +55,25 @@ export function run(main: () => Promise<number>, cleanup: () => Promise<void> = 
   process.once("SIGTERM", () => fail(new Error("Terminated")));
   main().then((failures) => finish(failures > 0 ? 1 : 0), fail);
 }
+
+const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** CPU time (ms) a process has used so far, its threads (bcrypt workers) included. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * CLOCK_TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (ms) of the machine so far, all processes: busy and total. */
+export function machineCpuMs(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busy: (total - idle) * CLOCK_TICK_MS, total: total * CLOCK_TICK_MS };
+}
