@@ -69,6 +69,8 @@ async function databaseOutage(checks: Checks, databaseUrl: string): Promise<void
 
   let stopping = false;
   const journeys = { done: 0, failed: 0 };
+  // Sign-ups that did not get their 202: any account they left behind must be recoverable.
+  const refusedSignUps = new Set<string>();
   const vu = async (n: number) => {
     await sleep(n * 50);
     for (let i = 0; !stopping; i++) {
@@ -84,6 +86,7 @@ async function databaseOutage(checks: Checks, databaseUrl: string): Promise<void
         journeys.done++;
       } catch (err) {
         journeys.failed++;
+        if (err instanceof StepFailed && err.step === "register") refusedSignUps.add(email);
         if (!(err instanceof StepFailed)) console.log(`  journey error: ${String(err)}`);
         await sleep(200);
       }
@@ -110,7 +113,20 @@ async function databaseOutage(checks: Checks, databaseUrl: string): Promise<void
   cluster!.stop("immediate");
   const tStop = performance.now();
   console.log(`  PostgreSQL stopped (${Math.round(tStop - tStopBegin)} ms); ${beforeStop} journeys done before`);
-  await sleep(OUTAGE_SECONDS * 1000);
+  // One of each, well inside the outage, whatever the load loops happen to be doing.
+  await sleep(1_000);
+  const ip = nextIp();
+  await Promise.all([
+    api.call("GET", "/dashboard", { ip, headers: { cookie }, label: "page" }),
+    api.call("GET", "/api/me", { ip, bearer: probeUser.tokens.access, label: "pre-outage token" }),
+    api.call("POST", "/api/auth/token", { ip, label: "password", form: { grant_type: "password", username: probeUser.email, password: PASSWORD } }),
+    api.call("POST", "/api/auth/token", { ip, label: "refresh_token, kept", form: { grant_type: "refresh_token", refresh_token: keptRefresh } }),
+    api.call("POST", "/api/auth/revoke", { ip, form: { token: keptRefresh } }),
+    api.call("POST", "/api/auth/logout", { ip, bearer: probeUser.tokens.access }),
+    api.call("POST", "/api/auth/resend-code", { ip, json: { email: probeUser.email } }),
+    api.call("GET", "/api/me/sessions", { ip, bearer: probeUser.tokens.access }),
+  ]);
+  await sleep(Math.max(0, OUTAGE_SECONDS * 1000 - (performance.now() - tStop)));
   const tStartBegin = performance.now();
   cluster!.start();
   const tBack = performance.now();
@@ -131,7 +147,6 @@ async function databaseOutage(checks: Checks, databaseUrl: string): Promise<void
   await sleep(10_000);
   stopping = true;
   await Promise.all(workers);
-  api.close();
 
   printRouteTable(stats);
   const recoveryMs = tRecovered - tBack;
@@ -142,12 +157,14 @@ async function databaseOutage(checks: Checks, databaseUrl: string): Promise<void
   checks.check("a: no API answer 5xx other than 503 (before, during, after)", bad5xx.length === 0, bad5xx.length ? `${bad5xx.length}; first: ${describe(bad5xx[0]!)}` : "");
   const noAnswer = stats.answers.filter((a) => a.status === 0);
   checks.check("a: every request answered", noAnswer.length === 0, noAnswer.length ? `${noAnswer.length}; first: ${describe(noAnswer[0]!)}` : "");
-  const api503 = stats.answers.filter((a) => a.status === 503 && a.route.startsWith("POST /api/auth/token") === false && !a.route.startsWith("GET /api/health") && a.route.startsWith("GET /dashboard") === false);
+  // RFC 6749 / 7009 endpoints speak their own error shape.
+  const isOAuth = (a: Answer) => a.route.startsWith("POST /api/auth/token") || a.route.startsWith("POST /api/auth/revoke");
+  const api503 = stats.answers.filter((a) => a.status === 503 && !isOAuth(a) && !a.route.startsWith("GET /api/health") && a.route.includes("/api/"));
   const badApi503 = api503.filter((a) => !isErrorShape(a, "service-unavailable") || typeof a.json?.message !== "string");
   checks.check("a: API 503s are {error: \"service-unavailable\", message}", api503.length > 0 && badApi503.length === 0, badApi503.length ? `${badApi503.length}; first: ${describe(badApi503[0]!)}` : `${api503.length} answers`);
-  const token503 = stats.answers.filter((a) => a.status === 503 && a.route.startsWith("POST /api/auth/token"));
+  const token503 = stats.answers.filter((a) => a.status === 503 && isOAuth(a));
   const badToken503 = token503.filter((a) => !isErrorShape(a, "temporarily_unavailable") || typeof a.json?.error_description !== "string");
-  checks.check("a: token endpoint 503s are RFC 6749 {error: \"temporarily_unavailable\"}", token503.length > 0 && badToken503.length === 0, badToken503.length ? `${badToken503.length}; first: ${describe(badToken503[0]!)}` : `${token503.length} answers`);
+  checks.check("a: token and revocation endpoint 503s are RFC 6749 {error: \"temporarily_unavailable\"}", token503.length > 0 && badToken503.length === 0, badToken503.length ? `${badToken503.length}; first: ${describe(badToken503[0]!)}` : `${token503.length} answers`);
 
   // Inside the outage: every API answer is a 503, and nobody signs in.
   const inside = stats.answers.filter((a) => a.started >= tStop && a.ended <= tBack && a.route.includes("/api/"));
@@ -169,6 +186,38 @@ async function databaseOutage(checks: Checks, databaseUrl: string): Promise<void
   const after = stats.answers.filter((a) => a.started >= tBack + RECOVERY_BUDGET_MS);
   const afterBad = after.filter((a) => a.status >= 400);
   checks.check(`a: every request sent ≥ ${RECOVERY_BUDGET_MS / 1000} s after PostgreSQL came back succeeds`, after.length > 0 && afterBad.length === 0, afterBad.length ? `${afterBad.length} of ${after.length}; first: ${describe(afterBad[0]!)}` : `${after.length} requests`);
+  // Half-made accounts: the user row was written, then PostgreSQL went away before the
+  // code was stored or the cleanup ran. Signing up again answers 202 with an "you already
+  // have an account" mail (by design: no enumeration), so resend must give them a code.
+  const halfMade = await query<{ email: string; id: string }>(
+    databaseUrl,
+    "SELECT email, id::text AS id FROM users WHERE email = ANY($1::text[]) AND email_verified_at IS NULL",
+    [[...refusedSignUps]],
+  );
+  let recovered = 0;
+  const recoveryProblems: string[] = [];
+  for (const u of halfMade) {
+    // Pretend the send cooldown its failed sign-up may have spent has passed (a user would wait a minute).
+    await query(databaseUrl, `UPDATE rate_limits SET expire = now() - interval '1 millisecond' WHERE expire <= now() + interval '61 seconds' AND key LIKE '%' || $1 || '%'`, [u.id]);
+    const ip = nextIp();
+    // A sign-up answered 503 may still have mailed a code (the audit write after the mail failed): that one is superseded now.
+    sink!.discard(u.email);
+    const r = await api.call("POST", "/api/auth/resend-code", { ip, json: { email: u.email }, label: "half-made account" });
+    try {
+      if (r.status !== 202) throw new Error(`resend ${r.status} ${r.text.slice(0, 120)}`);
+      await verify(api, ip, u.email, await mailedCode(sink!, u.email, 10_000));
+      recovered++;
+    } catch (err) {
+      recoveryProblems.push(`${u.email}: ${String(err)}`);
+    }
+  }
+  checks.check(
+    "a: accounts left half-made by the outage can be finished (resend → mailed code → verify)",
+    recovered === halfMade.length,
+    `${halfMade.length} of ${refusedSignUps.size} refused sign-ups left an account; ${recovered} finished${recoveryProblems.length ? `; first problem: ${recoveryProblems[0]}` : ""}`,
+  );
+  api.close();
+
   const probeSession = await query<{ revoked_reason: string | null }>(databaseUrl, "SELECT revoked_reason FROM sessions WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = encode(sha256($1::bytea), 'hex'))", [keptRefresh]);
   checks.check("a: the session opened before the outage is still live (nobody signed out by the outage)", probeSession.length === 1 && probeSession[0]!.revoked_reason === null, JSON.stringify(probeSession));
 }

@@ -16,6 +16,8 @@ export type MailSink = {
   received(): number;
   /** The next mail to `to` after the ones already taken, within `timeoutMs`. */
   nextMailTo(to: string, timeoutMs?: number): Promise<{ subject: string; text: string }>;
+  /** Forget the mails to `to` received so far (the next nextMailTo waits for a new one). */
+  discard(to: string): void;
   /** Stop listening (new connections are refused). */
   stop(): Promise<void>;
   /** Listen again on the same port. */
@@ -96,6 +98,9 @@ export async function startMailSink(): Promise<MailSink> {
           resolve(m);
         });
       });
+    },
+    discard(to) {
+      inbox.delete(to.toLowerCase());
     },
     async stop() {
       const s = server;
