@@ -335,6 +335,16 @@ describe("mails", () => {
     expect(mailsTo(h.sink, v.email)).toHaveLength(1);
   });
 
+  it("a resend whose mail failed can be tried again at once", async () => {
+    const a = await admin();
+    const u = await person({ verified: false });
+    h.sink.fail(true);
+    expectAuthError(await rejectionOf(resendVerificationCodeAsAdmin(a.actor, u.id, CTX)), "mail-unavailable");
+    h.sink.fail(false);
+    await resendVerificationCodeAsAdmin(a.actor, u.id, CTX);
+    expect(mailsTo(h.sink, u.email)).toHaveLength(1);
+  });
+
   it("triggers the user's own password-reset mail through requestPasswordReset", async () => {
     const a = await admin();
     const u = await person();

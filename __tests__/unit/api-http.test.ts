@@ -169,6 +169,37 @@ describe("the error shape", () => {
     expect(isDatabaseUnavailable(null)).toBe(false);
   });
 
+  // Each of these reached the client as a 500 before the load and fault runs (load/README.md).
+  it("recognises pool timeouts, dropped connections and server shutdowns", () => {
+    // pg-pool: no connection free within connectionTimeoutMillis (no code at all).
+    expect(isDatabaseUnavailable(new Error("timeout exceeded when trying to connect"))).toBe(true);
+    // pg: the server closed the socket under a query or an idle client.
+    expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
+    // Prisma: an interactive transaction got no connection within maxWait.
+    expect(isDatabaseUnavailable({ name: "PrismaClientKnownRequestError", code: "P2028", meta: {} })).toBe(true);
+    // @prisma/adapter-pg: PostgreSQL shutting down (fast stop), starting up, out of connections.
+    const adapter = (code: string) => ({ code: "P2010", meta: { driverAdapterError: { cause: { kind: "postgres", code, originalCode: code } } } });
+    expect(isDatabaseUnavailable(adapter("57P01"))).toBe(true);
+    expect(isDatabaseUnavailable(adapter("57P03"))).toBe(true);
+    expect(isDatabaseUnavailable(adapter("08006"))).toBe(true);
+    expect(isDatabaseUnavailable(adapter("53300"))).toBe(true);
+    // …but not a bug or a constraint.
+    expect(isDatabaseUnavailable(adapter("23505"))).toBe(false);
+    expect(isDatabaseUnavailable(adapter("42P01"))).toBe(false);
+    expect(isDatabaseUnavailable(new Error("timeout exceeded when trying to parse the input"))).toBe(false);
+    expect(isDatabaseUnavailable({ code: "ECONNREFUSED_X", message: "Connection terminated" })).toBe(false);
+  });
+
+  it("answers a dropped connection with 503 in both error shapes", async () => {
+    const dropped = new Error("Connection terminated unexpectedly");
+    const api = await bodyOf(toErrorResponse(dropped));
+    expect(api.status).toBe(503);
+    expect(api.json).toEqual({ error: "service-unavailable", message: expect.any(String) });
+    const oauth = toOAuthErrorResponse(new Error("timeout exceeded when trying to connect"));
+    expect(oauth.status).toBe(503);
+    expect(await oauth.json()).toEqual({ error: "temporarily_unavailable", error_description: expect.any(String) });
+  });
+
   it("speaks RFC 6749 on the OAuth endpoints", async () => {
     const limited = toOAuthErrorResponse(new AuthError("rate-limited", "Too many.", 9));
     expect(limited.status).toBe(429);

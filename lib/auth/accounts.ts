@@ -16,10 +16,10 @@ import { MailError, sendSignUpAttemptMail, sendVerificationCodeMail } from "../m
 import type { SignInInput, SignUpInput, VerifyEmailInput } from "../validation/auth";
 import { LOCKOUT_SECONDS, LOCKOUT_THRESHOLD, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from "./constants";
 import { AuthError, INVALID_CREDENTIALS_MESSAGE } from "./errors";
-import { issueOtp, verifyOtp } from "./otp";
+import { issueOtp, refundOtpSend, verifyOtp } from "./otp";
 import { dummyPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { passwordWeakness } from "./password-strength";
-import { consume } from "./rate-limit";
+import { consume, refund } from "./rate-limit";
 import { createSession, type TokenPair } from "./session";
 
 /**
@@ -151,7 +151,12 @@ export async function resendVerificationCode(email: string, ctx: Ctx): Promise<{
   try {
     await sendVerificationCodeMail(user.email, { name: user.name, code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
   } catch (err) {
-    if (err instanceof MailError) throw new AuthError("mail-unavailable", "We couldn't send the email. Please try again shortly.");
+    if (err instanceof MailError) {
+      // Nothing was sent: asking again once mail works must not be refused as "too soon".
+      await refundOtpSend(user.id, "VERIFY_EMAIL");
+      await refund("otpResendByEmail", email);
+      throw new AuthError("mail-unavailable", "We couldn't send the email. Please try again shortly.");
+    }
     throw err;
   }
   await recordEvent("authn_otp_sent", ctx, { userId: user.id, email: user.email });

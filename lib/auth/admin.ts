@@ -24,7 +24,7 @@ import { MailError, sendVerificationCodeMail } from "../mail";
 import { EMAIL_MAX, hasNoControlCharacters } from "../validation/auth";
 import { OTP_TTL_SECONDS } from "./constants";
 import { AuthError } from "./errors";
-import { issueOtp } from "./otp";
+import { issueOtp, refundOtpSend } from "./otp";
 import { describeDevice, type DeviceInfo } from "./profile";
 import { requestPasswordReset } from "./recovery";
 import { invalidateUserSessions } from "./session";
@@ -490,7 +490,10 @@ export async function resendVerificationCodeAsAdmin(actor: AdminActor, userId: s
   try {
     await sendVerificationCodeMail(user.email, { name: user.name, code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
   } catch (err) {
-    if (err instanceof MailError) throw new AuthError("mail-unavailable", "The email could not be sent. Try again shortly.");
+    if (err instanceof MailError) {
+      await refundOtpSend(user.id, "VERIFY_EMAIL"); // nothing was sent: the admin may try again at once
+      throw new AuthError("mail-unavailable", "The email could not be sent. Try again shortly.");
+    }
     throw err;
   }
   await recordEvent("authz_admin", ctx, { userId: user.id, email: user.email, detail: actorDetail(admin, "resend-verification") });

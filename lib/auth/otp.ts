@@ -3,7 +3,7 @@ import type { OtpPurpose } from "../db/generated/enums";
 import { findLiveOtpCode, killOtpCode, consumeOtpCode, recordOtpAttempt, replaceOtpCode } from "../data/otp-codes";
 import { OTP_MAX_ATTEMPTS_PER_CODE, OTP_TTL_SECONDS } from "./constants";
 import { hmacHex, randomSixDigitCode, safeEqualHex } from "./crypto";
-import { consume, peek } from "./rate-limit";
+import { consume, peek, refund } from "./rate-limit";
 
 /**
  * 6-digit email codes. Stored only as HMAC-SHA256 bound to user, purpose and
@@ -33,6 +33,16 @@ export async function issueOtp(userId: string, purpose: OtpPurpose, email: strin
     expiresAt: new Date(Date.now() + OTP_TTL_SECONDS * 1000),
   });
   return { sent: true, code };
+}
+
+/**
+ * The code from issueOtp never reached the user (the mail failed): give back
+ * the send budgets it spent, so asking again once mail works is not refused as
+ * "too soon". The wrong-code budget is untouched: resending never resets that.
+ */
+export async function refundOtpSend(userId: string, purpose: OtpPurpose): Promise<void> {
+  await refund("otpSendCooldown", `${purpose}:${userId}`);
+  await refund("otpSendsPerHour", `${purpose}:${userId}`);
 }
 
 export type VerifyOtpResult =

@@ -72,6 +72,11 @@ export async function peek(rule: RuleName, key: string): Promise<LimitResult> {
   return { allowed: true };
 }
 
+/** Give back points spent on something that then failed on our side (a mail that could not be sent). */
+export async function refund(rule: RuleName, key: string, points = 1): Promise<void> {
+  await limiterFor(await getDb(), rule).reward(key, points);
+}
+
 export async function resetLimit(rule: RuleName, key: string): Promise<void> {
   await limiterFor(await getDb(), rule).delete(key);
 }

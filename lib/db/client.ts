@@ -22,20 +22,29 @@ type Holder = { promise?: Promise<Db>; close?: () => Promise<void> };
 const globalForDb = globalThis as unknown as { __gatehouseDb?: Holder };
 const holder: Holder = (globalForDb.__gatehouseDb ??= {});
 
+/**
+ * How long a query may wait for a pooled connection (or a new one to open)
+ * before it fails as "database unavailable" (503).
+ */
+export const POOL_WAIT_MS = 5_000;
+
 /** Prisma on PostgreSQL, optionally confined to one schema (tests use one per file). */
 export function createPgClient(url: string, opts: { poolSize?: number; schema?: string } = {}): Db {
   const adapter = new PrismaPg(
     {
       connectionString: url,
       max: opts.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: POOL_WAIT_MS,
       // Prisma's adapters send timestamps without an offset: pin the session to UTC
       // so instants are stored correctly whatever the server's TimeZone setting.
       options: ["-c TimeZone=UTC", ...(opts.schema ? [`-c search_path="${opts.schema}"`] : [])].join(" "),
     },
     opts.schema ? { schema: opts.schema } : undefined,
   );
-  return new PrismaClient({ adapter });
+  // Prisma gives an interactive transaction only 2 s (maxWait) to get its
+  // connection, less than every other query waits: under load the refresh
+  // rotation failed first. Same patience for all.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: POOL_WAIT_MS } });
 }
 
 /** Prisma on an embedded PGlite instance. */

@@ -2,6 +2,7 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { WeakPasswordError } from "../auth/accounts";
 import { AuthError, ERROR_STATUS, type ErrorCode } from "../auth/errors";
+import { isDatabaseUnavailable } from "../db/errors";
 import type { ApiErrorCode, ApiErrorResponse } from "../validation/api";
 
 /**
@@ -57,33 +58,8 @@ export function errorResponse(
   return NextResponse.json(body, { status, headers });
 }
 
-// Driver-adapter error kinds (Prisma 7) that mean "the database is not there".
-const UNREACHABLE_KINDS = new Set([
-  "DatabaseNotReachable",
-  "DatabaseDoesNotExist",
-  "DatabaseAccessDenied",
-  "AuthenticationFailed",
-  "TooManyConnections",
-  "SocketTimeout",
-  "ConnectionClosed",
-]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "57P01", "57P03"]);
-
-/**
- * True when an error means the database cannot be used right now (refused,
- * unreachable, pool exhausted, shutting down): such requests answer 503.
- */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
-    const x = e as { name?: unknown; code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } }; cause?: unknown };
-    if (x.name === "PrismaClientInitializationError" || x.name === "PrismaClientRustPanicError") return true;
-    if (typeof x.code === "string" && (/^P1\d{3}$/.test(x.code) || x.code === "P2024" || NETWORK_CODES.has(x.code))) return true;
-    const kind = x.meta?.driverAdapterError?.cause?.kind;
-    if (typeof kind === "string" && UNREACHABLE_KINDS.has(kind)) return true;
-    e = x.cause;
-  }
-  return false;
-}
+// Database-outage recognition lives with the database layer; the API re-exports it.
+export { isDatabaseUnavailable };
 
 /** Any thrown value → the one error shape. Unknown errors are logged by name only. */
 export function toErrorResponse(err: unknown): NextResponse {
