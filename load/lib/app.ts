@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "pg";
-import { freePort } from "../../e2e/helpers/server";
-import { migrate, pgExecutor } from "../../lib/db/migrate";
+import { freePort, freshDatabase, spawnNextStart } from "../../e2e/helpers/server";
 
 /**
  * `next start` of the production build, like e2e/helpers/server.ts, but as a
@@ -36,35 +33,10 @@ export type AppProcess = {
 export type Database = { url: string; drop(): Promise<void> };
 
 /** A fresh, migrated database on the server at `baseUrl`. */
-export async function createDatabase(baseUrl: string): Promise<Database> {
-  const name = `gh_load_${randomBytes(5).toString("hex")}`;
-  const admin = new Client({ connectionString: baseUrl });
-  admin.on("error", () => {});
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  const c = new Client({ connectionString: url.toString() });
-  await c.connect();
-  await migrate(pgExecutor(c));
-  await c.end();
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = new Client({ connectionString: baseUrl });
-      a.on("error", () => {});
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
+export const createDatabase = (baseUrl: string): Promise<Database> => freshDatabase(baseUrl, "gh_load");
 
-const running = new Set<ChildProcess>();
 const dataDirs = new Set<string>();
 process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,8 +47,6 @@ export async function launchApp(opts: { databaseUrl: string; smtpUrl: string; en
   dataDirs.add(dataDir);
   const url = `http://localhost:${port}`;
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "/root",
     NODE_ENV: BCRYPT_COST >= 12 ? "production" : "test",
     APP_URL: url,
     DATABASE_URL: opts.databaseUrl,
@@ -93,54 +63,17 @@ export async function launchApp(opts: { databaseUrl: string; smtpUrl: string; en
     LOG_LEVEL: "warn",
     ...opts.env,
   };
-  return spawnApp(port, url, env as NodeJS.ProcessEnv);
+  return spawnApp(port, url, env);
 }
 
-async function spawnApp(port: number, url: string, env: NodeJS.ProcessEnv): Promise<AppProcess> {
-  let output = "";
-  const child = spawn(
-    process.execPath,
-    ["--require", "./scripts/client-ip.cjs", "node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"],
-    { env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  running.add(child);
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      running.delete(child);
-      resolve();
-    }),
-  );
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`next start exited early:\n${output}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`next start did not become healthy:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const app: AppProcess = {
+async function spawnApp(port: number, url: string, env: Record<string, string>): Promise<AppProcess> {
+  const server = await spawnNextStart(port, env);
+  return {
     url,
     port,
-    pid: child.pid ?? -1,
-    logs: () => output,
-    async kill(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill(signal);
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    pid: server.pid,
+    logs: server.logs,
+    kill: server.kill,
     restart: () => spawnApp(port, url, env),
   };
-  return app;
 }
