@@ -49,7 +49,7 @@ run(async () => {
     const { accessToken } = await signInOnce(app, form, userEmail(1), PASSWORD, clientIp(1));
 
     const routes: Route[] = [
-      { key: "constant", label: `constant JSON (GET ${CONSTANT_ROUTE.path}, catch-all 404)`, ...CONSTANT_ROUTE },
+      { key: "constant", label: `constant JSON (GET ${CONSTANT_ROUTE.path})`, ...CONSTANT_ROUTE },
       { key: "signin", label: "/sign-in page (unguarded, dynamic)", path: "/sign-in", status: 200 },
       { key: "dashboard", label: "/dashboard page (guarded, valid cookie)", path: "/dashboard", status: 200, headers: { cookie: `__Host-gh_at=${accessToken}` } },
       { key: "me", label: "GET /api/me (Bearer token)", path: "/api/me", status: 200, headers: { authorization: `Bearer ${accessToken}` } },

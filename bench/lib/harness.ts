@@ -235,12 +235,11 @@ export async function probe(
 }
 
 /**
- * The constant-JSON route. The app has none of its own, and adding one for the
- * benchmark would ship it to production; the /api catch-all's answer is one: the
- * same small JSON body (404 `not-found`), no database, through the middleware and
- * the API route wrapper like every other API route.
+ * The constant-JSON route: GET /api/ping, the app's liveness route. The same
+ * small JSON body every time, no database, through the middleware and the API
+ * route wrapper like every other API route.
  */
-export const CONSTANT_ROUTE = { path: "/api/bench-constant", status: 404 } as const;
+export const CONSTANT_ROUTE = { path: "/api/ping", status: 200 } as const;
 
 /** The server logs a warning when bcrypt leaves the worker pool; a benchmark of the pool must not see one. */
 export function assertPoolUsed(app: BenchApp): void {
