@@ -3,7 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { getEnv } from "../env";
-import { PrismaClient } from "./generated/client";
+import { PrismaClient, type Prisma } from "./generated/client";
 import { migrate, pgExecutor, pgliteExecutor } from "./migrate";
 
 /**
@@ -22,8 +22,18 @@ type Holder = { promise?: Promise<Db>; close?: () => Promise<void> };
 const globalForDb = globalThis as unknown as { __gatehouseDb?: Holder };
 const holder: Holder = (globalForDb.__gatehouseDb ??= {});
 
+/** Called with every SQL statement the client sends (tests count database round trips with it). */
+export type QueryListener = (event: Prisma.QueryEvent) => void;
+
+function createClient(adapter: NonNullable<Prisma.PrismaClientOptions["adapter"]>, onQuery?: QueryListener): Db {
+  if (!onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  client.$on("query", onQuery);
+  return client;
+}
+
 /** Prisma on PostgreSQL, optionally confined to one schema (tests use one per file). */
-export function createPgClient(url: string, opts: { poolSize?: number; schema?: string } = {}): Db {
+export function createPgClient(url: string, opts: { poolSize?: number; schema?: string; onQuery?: QueryListener } = {}): Db {
   const adapter = new PrismaPg(
     {
       connectionString: url,
@@ -35,12 +45,12 @@ export function createPgClient(url: string, opts: { poolSize?: number; schema?: 
     },
     opts.schema ? { schema: opts.schema } : undefined,
   );
-  return new PrismaClient({ adapter });
+  return createClient(adapter, opts.onQuery);
 }
 
 /** Prisma on an embedded PGlite instance. */
-export function createPgliteClient(pglite: PGlite): Db {
-  return new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+export function createPgliteClient(pglite: PGlite, opts: { onQuery?: QueryListener } = {}): Db {
+  return createClient(new PrismaPGlite(pglite), opts.onQuery);
 }
 
 async function openFromEnv(): Promise<Db> {
