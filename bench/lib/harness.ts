@@ -4,7 +4,7 @@ import os from "node:os";
 import autocannon, { type Options, type Result } from "autocannon";
 import bcrypt from "bcryptjs";
 import { Client } from "pg";
-import { startApp, type AppServer } from "../../e2e/helpers/server";
+import { startApp, type AppServer, type StartOptions } from "../../e2e/helpers/server";
 
 /**
  * What every benchmark shares: `next start` of the production build on a fresh
@@ -25,8 +25,8 @@ export type BenchApp = AppServer & {
   origin: string;
 };
 
-export async function startBenchApp(env: Record<string, string> = {}): Promise<BenchApp> {
-  if (!existsSync(".next/BUILD_ID")) {
+export async function startBenchApp(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<BenchApp> {
+  if (!opts.cwd && !existsSync(".next/BUILD_ID")) {
     throw new Error("No production build in .next/: run `npm run build` first (the benchmarks measure `next start`).");
   }
   const app = await startApp({
@@ -36,7 +36,7 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
     // reverse proxy, so the per-IP sign-in limit (30/min) does not cut the storm short.
     TRUST_PROXY_HEADER: "x-forwarded-for",
     ...env,
-  });
+  }, opts);
   running.add(app);
   const stop = async () => {
     running.delete(app);

@@ -26,7 +26,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A fresh, migrated PostgreSQL database on TEST_DATABASE_URL's server (or the local one). */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = new URL(process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
   const name = `gh_e2e_${randomBytes(5).toString("hex")}`;
   const admin = new Client({ connectionString: base.toString() });
@@ -47,11 +47,18 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
   };
 }
 
+export type StartOptions = {
+  /** The app to start (a directory with a production build); default: this one. */
+  cwd?: string;
+  /** Use this database (left in place on stop) instead of a fresh one. */
+  databaseUrl?: string;
+};
+
 /** `next start` on a free port with its own database; resolves when it answers /api/health. */
-export async function startApp(env: Record<string, string> = {}): Promise<AppServer> {
+export async function startApp(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<AppServer> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const db = await freshDatabase();
+  const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await freshDatabase();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "gh-e2e-"));
   let output = "";
   const child: ChildProcess = spawn(
@@ -72,6 +79,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<AppSer
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
+      cwd: opts.cwd,
     },
   );
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
