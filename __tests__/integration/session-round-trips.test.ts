@@ -103,3 +103,28 @@ describe("database round trips of a session check", () => {
     expect(await findRefreshToken(sha256("unknown"))).toBeNull();
   });
 });
+
+describe("starting a session", () => {
+  it("inserts the session and its first refresh token in one statement, with time-ordered ids and the right instants", async () => {
+    const user = await createUser({ email: `start${++n}@example.com`, name: "Ada Start", passwordHash: "$2b$04$not.a.real.hash" });
+    const before = Date.now();
+    const { value: tokens, queries } = await counted(() => createSession({ id: user.id, role: user.role }, CTX));
+    expect(queries).toHaveLength(1);
+    const session = await t.db.session.findUniqueOrThrow({ where: { id: tokens.sessionId }, include: { refreshTokens: true } });
+    expect(session.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(session).toMatchObject({ userId: user.id, userAgent: "jest", ip: "203.0.113.9", revokedAt: null });
+    expect(Math.abs(session.createdAt.getTime() - before)).toBeLessThan(5_000);
+    expect(Math.abs(session.expiresAt.getTime() - (before + 30 * 24 * 3600 * 1000))).toBeLessThan(5_000);
+    expect(session.refreshTokens).toEqual([
+      expect.objectContaining({ sessionId: session.id, tokenHash: sha256(tokens.refreshToken), rotatedAt: null }),
+    ]);
+    expect(session.refreshTokens[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect((await validateAccessToken(tokens.accessToken))?.session.id).toBe(session.id);
+  });
+
+  it("a session for a user who does not exist fails whole: no session row left behind", async () => {
+    const ghost = "01900000-0000-7000-8000-000000000000";
+    await expect(createSession({ id: ghost, role: "USER" }, CTX)).rejects.toThrow();
+    expect(await t.db.session.count({ where: { userId: ghost } })).toBe(0);
+  });
+});

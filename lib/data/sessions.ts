@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import type { Role } from "../db/generated/enums";
@@ -52,6 +53,21 @@ function toSessionWithUser(r: SessionUserRow): SessionWithUser {
   };
 }
 
+/** A UUIDv7 (RFC 9562), as Prisma's @default(uuid(7)) makes: time-ordered, so inserts stay at the index's end. */
+function uuidv7(now = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = (b[6]! & 0x0f) | 0x70;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * A session and its first refresh token in one statement (a data-modifying
+ * CTE): atomic like a transaction, without the BEGIN / SELECT / COMMIT round
+ * trips Prisma's nested create adds on every sign-in.
+ */
 export async function insertSession(input: {
   userId: string;
   userAgent: string | null;
@@ -59,16 +75,18 @@ export async function insertSession(input: {
   expiresAt: Date;
   refreshTokenHash: string;
 }): Promise<{ id: string }> {
-  return (await getDb()).session.create({
-    data: {
-      userId: input.userId,
-      userAgent: input.userAgent,
-      ip: input.ip,
-      expiresAt: input.expiresAt,
-      refreshTokens: { create: { tokenHash: input.refreshTokenHash } },
-    },
-    select: { id: true },
-  });
+  const sessionId = uuidv7();
+  const rows = await (await getDb()).$queryRaw<Array<{ id: string }>>`
+    WITH s AS (
+      INSERT INTO "sessions" ("id", "user_id", "user_agent", "ip", "expires_at")
+      VALUES (${sessionId}::uuid, ${input.userId}::uuid, ${input.userAgent}, ${input.ip}, ${input.expiresAt})
+      RETURNING "id"
+    )
+    INSERT INTO "refresh_tokens" ("id", "session_id", "token_hash")
+    SELECT ${uuidv7()}::uuid, s."id", ${input.refreshTokenHash} FROM s
+    RETURNING "session_id" AS "id"`;
+  if (rows[0]?.id !== sessionId) throw new Error("session insert returned no row");
+  return { id: sessionId };
 }
 
 /** One query: the session row and its user, for every authenticated read. */
