@@ -77,7 +77,7 @@ async function startReplica(primary: AppServer, env: Record<string, string>): Pr
       MAIL_FROM: "Gatehouse <no-reply@gatehouse.test>",
       ...env,
     },
-    60_000,
+    { healthTimeoutMs: 60_000 },
   );
   return { url: server.origin, logs: server.logs, stop: () => server.kill() };
 }

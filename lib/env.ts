@@ -43,6 +43,8 @@ function isJwkArray(raw: string): boolean {
   }
 }
 
+const BCRYPT_WORKERS_RANGE = "BCRYPT_WORKERS must be a whole number from 0 to 256 (0 = bcrypt on the main thread)";
+
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
 
 const envSchema = z
@@ -76,6 +78,19 @@ const envSchema = z
     REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(10).default(10),
 
     BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+    // Worker threads for bcrypt; unset = one per core, 0 = on the main thread (lib/auth/password-pool.ts).
+    BCRYPT_WORKERS: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? Number(v.trim()) : undefined))
+      .pipe(
+        z
+          .number({ error: BCRYPT_WORKERS_RANGE })
+          .int(BCRYPT_WORKERS_RANGE)
+          .min(0, BCRYPT_WORKERS_RANGE)
+          .max(256, BCRYPT_WORKERS_RANGE)
+          .optional(),
+      ),
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
 
     SMTP_URL: z.string().optional().transform((v) => (v ? v : undefined)),

@@ -1,8 +1,25 @@
-import { render, screen, waitFor } from "@testing-library/react";
+import { render as renderPlain, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { AppRouterContext, type AppRouterInstance } from "next/dist/shared/lib/app-router-context.shared-runtime";
 import { SignInForm } from "@/app/(auth)/sign-in/sign-in-form";
 import type { ActionState } from "@/lib/validation/action-state";
 import { deferred, fakeAction, sentFields } from "./helpers";
+
+// The form navigates with the app router after a sign-in; this stands in for it.
+const router = {
+  back: jest.fn(),
+  forward: jest.fn(),
+  refresh: jest.fn(),
+  push: jest.fn<void, [string]>(),
+  replace: jest.fn(),
+  prefetch: jest.fn(),
+  bfcacheId: "test",
+} satisfies AppRouterInstance;
+beforeEach(() => router.push.mockClear());
+
+function render(ui: React.ReactElement) {
+  return renderPlain(<AppRouterContext.Provider value={router}>{ui}</AppRouterContext.Provider>);
+}
 
 async function signIn(user: ReturnType<typeof userEvent.setup>, email: string, password: string) {
   if (email) await user.type(screen.getByLabelText("Email address"), email);
@@ -111,6 +128,29 @@ describe("SignInForm", () => {
     pending.resolve({ status: "error", message: "Too many attempts. Try again in a minute.", retryAfter: 60 });
     expect(await screen.findByRole("button", { name: "Sign in" })).toBeEnabled();
     expect(screen.getByRole("alert")).toHaveTextContent("Too many attempts");
+  });
+
+  it("goes where the server says after signing in, and stays busy while it navigates", async () => {
+    const user = userEvent.setup();
+    render(<SignInForm action={fakeAction({ status: "success", redirectTo: "/account/sessions?tab=all" })} />);
+
+    await signIn(user, "alice@example.com", "correct horse battery staple");
+
+    await waitFor(() => expect(router.push).toHaveBeenCalledWith("/account/sessions?tab=all"));
+    expect(router.push).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole("button", { name: /Signing in/ })).toBeDisabled();
+  });
+
+  it.each(["//evil.example/x", "https://evil.example/", "javascript:alert(1)"])("never navigates off-site (%p)", async (target) => {
+    const user = userEvent.setup();
+    const action = fakeAction({ status: "success", redirectTo: target });
+    render(<SignInForm action={action} />);
+
+    await signIn(user, "alice@example.com", "correct horse battery staple");
+
+    await waitFor(() => expect(action).toHaveBeenCalledTimes(1));
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeEnabled();
+    expect(router.push).not.toHaveBeenCalled();
   });
 
   it.each([

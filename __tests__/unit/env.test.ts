@@ -103,6 +103,20 @@ describe("parseEnv defaults", () => {
     );
   });
 
+  it("leaves BCRYPT_WORKERS unset (one worker per core), takes 0-256, refuses anything else by name", () => {
+    expect(env.BCRYPT_WORKERS).toBeUndefined();
+    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET } as const;
+    expect(parseEnv({ ...dev, BCRYPT_WORKERS: "" }, () => {}).BCRYPT_WORKERS).toBeUndefined();
+    expect(parseEnv({ ...dev, BCRYPT_WORKERS: "0" }, () => {}).BCRYPT_WORKERS).toBe(0);
+    expect(parseEnv({ ...dev, BCRYPT_WORKERS: " 3 " }, () => {}).BCRYPT_WORKERS).toBe(3);
+    expect(parseEnv({ ...dev, BCRYPT_WORKERS: "256" }, () => {}).BCRYPT_WORKERS).toBe(256);
+    for (const bad of ["-1", "two", "1.5", "257", "1000"]) {
+      expect(problemsOf({ ...dev, BCRYPT_WORKERS: bad })).toEqual([
+        "BCRYPT_WORKERS: BCRYPT_WORKERS must be a whole number from 0 to 256 (0 = bcrypt on the main thread)",
+      ]);
+    }
+  });
+
   it("refuses an idle lifetime longer than the absolute one", () => {
     expect(
       problemsOf({ NODE_ENV: "development", JWT_SECRET: STRONG_SECRET, SESSION_IDLE_TTL_SECONDS: "3600", SESSION_ABSOLUTE_TTL_SECONDS: "60" }),

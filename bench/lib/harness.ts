@@ -4,7 +4,7 @@ import os from "node:os";
 import autocannon, { type Options, type Result } from "autocannon";
 import bcrypt from "bcryptjs";
 import { Client } from "pg";
-import { startApp, type AppServer } from "../../e2e/helpers/server";
+import { startApp, type AppServer, type StartOptions } from "../../e2e/helpers/server";
 
 /**
  * What every benchmark shares: `next start` of the production build on a fresh
@@ -25,8 +25,8 @@ export type BenchApp = AppServer & {
   origin: string;
 };
 
-export async function startBenchApp(env: Record<string, string> = {}): Promise<BenchApp> {
-  if (!existsSync(".next/BUILD_ID")) {
+export async function startBenchApp(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<BenchApp> {
+  if (!opts.cwd && !existsSync(".next/BUILD_ID")) {
     throw new Error("No production build in .next/: run `npm run build` first (the benchmarks measure `next start`).");
   }
   const app = await startApp({
@@ -36,7 +36,7 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
     // reverse proxy, so the per-IP sign-in limit (30/min) does not cut the storm short.
     TRUST_PROXY_HEADER: "x-forwarded-for",
     ...env,
-  });
+  }, opts);
   running.add(app);
   const stop = async () => {
     running.delete(app);
@@ -235,12 +235,11 @@ export async function probe(
 }
 
 /**
- * The constant-JSON route. The app has none of its own, and adding one for the
- * benchmark would ship it to production; the /api catch-all's answer is one: the
- * same small JSON body (404 `not-found`), no database, through the middleware and
- * the API route wrapper like every other API route.
+ * The constant-JSON route: GET /api/ping, the app's liveness route. The same
+ * small JSON body every time, no database, through the middleware and the API
+ * route wrapper like every other API route.
  */
-export const CONSTANT_ROUTE = { path: "/api/bench-constant", status: 404 } as const;
+export const CONSTANT_ROUTE = { path: "/api/ping", status: 200 } as const;
 
 /** The server logs a warning when bcrypt leaves the worker pool; a benchmark of the pool must not see one. */
 export function assertPoolUsed(app: BenchApp): void {

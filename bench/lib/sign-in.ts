@@ -81,18 +81,24 @@ export function signInRequest(app: BenchApp, form: SignInForm, email: string, pa
   };
 }
 
-/** A sign-in succeeded when the action answers with a redirect to the dashboard and sets the session cookie. */
-export function signedIn(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+/**
+ * A sign-in succeeded when the action sets the session cookie and sends the
+ * browser on to the dashboard: as a small `redirectTo` state the form follows
+ * (script submits, since the action stopped rendering the dashboard into its
+ * answer), or as Next's action redirect (`x-action-redirect`, the older answer).
+ */
+export function signedIn(status: number, headers: Record<string, string | string[] | undefined>, body: string): boolean {
   // autocannon keeps the header names' case as sent (Next writes "Set-Cookie").
   const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const redirect = lower.get("x-action-redirect");
-  return status === 200 && typeof redirect === "string" && redirect.startsWith("/dashboard") && lower.get("set-cookie") !== undefined;
+  const navigates = (typeof redirect === "string" && redirect.startsWith("/dashboard")) || body.includes('"redirectTo":"/dashboard"');
+  return status === 200 && navigates && lower.get("set-cookie") !== undefined;
 }
 
 /** One sign-in; returns the access token from the cookie it sets. */
 export async function signInOnce(app: BenchApp, form: SignInForm, email: string, password: string, ip: string): Promise<{ accessToken: string; ms: number }> {
   const reply = await send(app, signInRequest(app, form, email, password, ip));
-  if (!signedIn(reply.status, reply.headers)) {
+  if (!signedIn(reply.status, reply.headers, reply.body)) {
     throw new Error(`Sign-in of ${email} failed: ${reply.status} ${JSON.stringify(reply.headers)} ${reply.body.slice(0, 300)}`);
   }
   const cookies = reply.headers["set-cookie"] ?? [];
@@ -118,8 +124,38 @@ export function signInStorm(
       n += 1;
       return signInRequest(app, form, pick(n), password, clientIp(n));
     },
-    onResponse: (status, _body, _context, headers) => {
-      if (signedIn(status, headers)) counts.ok += 1;
+    onResponse: (status, body, _context, headers) => {
+      if (signedIn(status, headers, body)) counts.ok += 1;
+      else counts.failed += 1;
+    },
+  };
+}
+
+/** The API's password grant (RFC 6749 §4.3): POST /api/auth/token, form-encoded, from `ip`. */
+export function tokenRequest(app: BenchApp, email: string, password: string, ip: string) {
+  return {
+    method: "POST",
+    path: "/api/auth/token",
+    headers: {
+      host: app.host,
+      "content-type": "application/x-www-form-urlencoded",
+      "x-forwarded-for": ip,
+      "user-agent": "gatehouse-bench",
+    },
+    body: new URLSearchParams({ grant_type: "password", username: email, password }).toString(),
+  };
+}
+
+/** Like signInStorm, through the token endpoint: a success is a 200 with an access token. */
+export function tokenStorm(app: BenchApp, pick: (n: number) => string, password: string, counts: { ok: number; failed: number }): Request {
+  let n = 0;
+  return {
+    setupRequest: () => {
+      n += 1;
+      return tokenRequest(app, pick(n), password, clientIp(100_000 + n));
+    },
+    onResponse: (status, body) => {
+      if (status === 200 && body.includes('"access_token"')) counts.ok += 1;
       else counts.failed += 1;
     },
   };

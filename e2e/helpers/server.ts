@@ -73,7 +73,11 @@ process.once("exit", () => {
  * answers /api/health. Shared by the browser tests, the fuzz suite's second
  * instance, the benchmarks and the load and fault runs.
  */
-export async function spawnNextStart(port: number, env: Record<string, string>, healthTimeoutMs = 90_000): Promise<NextProcess> {
+export async function spawnNextStart(
+  port: number,
+  env: Record<string, string>,
+  { healthTimeoutMs = 90_000, cwd }: { healthTimeoutMs?: number; cwd?: string } = {},
+): Promise<NextProcess> {
   let output = "";
   const child = spawn(
     process.execPath,
@@ -81,6 +85,7 @@ export async function spawnNextStart(port: number, env: Record<string, string>, 
     {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", NODE_ENV: "production", ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      cwd,
     },
   );
   children.add(child);
@@ -118,11 +123,18 @@ export async function spawnNextStart(port: number, env: Record<string, string>, 
   };
 }
 
+export type StartOptions = {
+  /** The app to start (a directory with a production build); default: this one. */
+  cwd?: string;
+  /** Use this database (left in place on stop) instead of a fresh one. */
+  databaseUrl?: string;
+};
+
 /** `next start` on a free port with its own database; resolves when it answers /api/health. */
-export async function startApp(env: Record<string, string> = {}): Promise<AppServer> {
+export async function startApp(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<AppServer> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const db = await freshDatabase();
+  const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await freshDatabase();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "gh-e2e-"));
   const server = await spawnNextStart(
     port,
@@ -137,7 +149,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<AppSer
       LOG_LEVEL: "warn",
       ...env,
     },
-    60_000,
+    { healthTimeoutMs: 60_000, cwd: opts.cwd },
   );
   return {
     url,

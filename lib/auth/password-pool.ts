@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
 import { Piscina } from "piscina";
+import { getEnv } from "../env";
 import { log } from "../log";
 
 /**
@@ -12,7 +13,7 @@ import { log } from "../log";
  * process, on globalThis for the same reason as the database client: Next
  * bundles server code into several layers that would each start their own.
  *
- * BCRYPT_WORKERS sets the thread count (default: os.availableParallelism());
+ * BCRYPT_WORKERS (lib/env.ts) sets the thread count (default: os.availableParallelism());
  * 0 runs bcryptjs on the main thread, as before (benchmarks compare the two).
  * When workers cannot start (worker file missing, threads refused), hashing
  * falls back to the main thread: slower under load, never wrong.
@@ -38,14 +39,9 @@ type Holder = { pool?: Piscina | null; options?: PoolOptions };
 const globalForPool = globalThis as unknown as { __gatehouseBcryptPool?: Holder };
 const holder: Holder = (globalForPool.__gatehouseBcryptPool ??= {});
 
-/** Threads to start: BCRYPT_WORKERS, or one per core. */
-export function configuredBcryptThreads(raw = process.env.BCRYPT_WORKERS): number {
-  if (raw === undefined || raw.trim() === "") return os.availableParallelism();
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 256) {
-    throw new Error("BCRYPT_WORKERS must be a whole number from 0 to 256 (0 = bcrypt on the main thread)");
-  }
-  return n;
+/** Threads to start: BCRYPT_WORKERS (parsed in lib/env.ts), or one per core when unset. */
+export function configuredBcryptThreads(workers: number | undefined = getEnv().BCRYPT_WORKERS): number {
+  return workers ?? os.availableParallelism();
 }
 
 function createPool(): Piscina | null {

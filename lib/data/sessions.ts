@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { getDb } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import type { Role } from "../db/generated/enums";
 
 /** Sessions (one per signed-in device) and their refresh-token chains. */
@@ -13,16 +15,59 @@ export type SessionWithUser = {
   user: { id: string; email: string; name: string; role: Role; emailVerifiedAt: Date | null; createdAt: Date };
 };
 
-const sessionUserSelect = {
-  id: true,
-  userId: true,
-  createdAt: true,
-  lastUsedAt: true,
-  expiresAt: true,
-  revokedAt: true,
-  user: { select: { id: true, email: true, name: true, role: true, emailVerifiedAt: true, createdAt: true } },
-} as const;
+// Any 8-4-4-4-12 hex string is a valid PostgreSQL uuid; anything else must never
+// reach the ::uuid cast below (a database error, i.e. a 500, instead of "no session").
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A session joined with its user, as the SQL below returns it. */
+type SessionUserRow = {
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  email: string;
+  name: string;
+  role: Role;
+  email_verified_at: Date | null;
+  user_created_at: Date;
+};
+
+// The columns of SessionUserRow. Prisma's nested `select: { user }` costs a second
+// query (without the relationJoins preview): this join is the one round trip
+// every authenticated request makes.
+const SESSION_USER_COLUMNS = Prisma.sql`
+  s."id", s."user_id", s."created_at", s."last_used_at", s."expires_at", s."revoked_at",
+  u."email", u."name", u."role"::text AS "role", u."email_verified_at", u."created_at" AS "user_created_at"`;
+
+function toSessionWithUser(r: SessionUserRow): SessionWithUser {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+    user: { id: r.user_id, email: r.email, name: r.name, role: r.role, emailVerifiedAt: r.email_verified_at, createdAt: r.user_created_at },
+  };
+}
+
+/** A UUIDv7 (RFC 9562), as Prisma's @default(uuid(7)) makes: time-ordered, so inserts stay at the index's end. */
+function uuidv7(now = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = (b[6]! & 0x0f) | 0x70;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * A session and its first refresh token in one statement (a data-modifying
+ * CTE): atomic like a transaction, without the BEGIN / SELECT / COMMIT round
+ * trips Prisma's nested create adds on every sign-in.
+ */
 export async function insertSession(input: {
   userId: string;
   userAgent: string | null;
@@ -30,21 +75,29 @@ export async function insertSession(input: {
   expiresAt: Date;
   refreshTokenHash: string;
 }): Promise<{ id: string }> {
-  return (await getDb()).session.create({
-    data: {
-      userId: input.userId,
-      userAgent: input.userAgent,
-      ip: input.ip,
-      expiresAt: input.expiresAt,
-      refreshTokens: { create: { tokenHash: input.refreshTokenHash } },
-    },
-    select: { id: true },
-  });
+  const sessionId = uuidv7();
+  const rows = await (await getDb()).$queryRaw<Array<{ id: string }>>`
+    WITH s AS (
+      INSERT INTO "sessions" ("id", "user_id", "user_agent", "ip", "expires_at")
+      VALUES (${sessionId}::uuid, ${input.userId}::uuid, ${input.userAgent}, ${input.ip}, ${input.expiresAt})
+      RETURNING "id"
+    )
+    INSERT INTO "refresh_tokens" ("id", "session_id", "token_hash")
+    SELECT ${uuidv7()}::uuid, s."id", ${input.refreshTokenHash} FROM s
+    RETURNING "session_id" AS "id"`;
+  if (rows[0]?.id !== sessionId) throw new Error("session insert returned no row");
+  return { id: sessionId };
 }
 
 /** One query: the session row and its user, for every authenticated read. */
 export async function findSessionWithUser(sessionId: string): Promise<SessionWithUser | null> {
-  return (await getDb()).session.findUnique({ where: { id: sessionId }, select: sessionUserSelect });
+  if (!UUID_PATTERN.test(sessionId)) return null;
+  const rows = await (await getDb()).$queryRaw<SessionUserRow[]>`
+    SELECT ${SESSION_USER_COLUMNS}
+    FROM "sessions" s JOIN "users" u ON u."id" = s."user_id"
+    WHERE s."id" = ${sessionId}::uuid`;
+  const row = rows[0];
+  return row ? toSessionWithUser(row) : null;
 }
 
 export type RefreshTokenRow = {
@@ -54,11 +107,14 @@ export type RefreshTokenRow = {
   session: SessionWithUser;
 };
 
+/** One query: a refresh token by hash, with its session and user. */
 export async function findRefreshToken(tokenHash: string): Promise<RefreshTokenRow | null> {
-  return (await getDb()).refreshToken.findUnique({
-    where: { tokenHash },
-    select: { id: true, sessionId: true, rotatedAt: true, session: { select: sessionUserSelect } },
-  });
+  const rows = await (await getDb()).$queryRaw<Array<SessionUserRow & { token_id: string; rotated_at: Date | null }>>`
+    SELECT t."id" AS "token_id", t."rotated_at", ${SESSION_USER_COLUMNS}
+    FROM "refresh_tokens" t JOIN "sessions" s ON s."id" = t."session_id" JOIN "users" u ON u."id" = s."user_id"
+    WHERE t."token_hash" = ${tokenHash}`;
+  const row = rows[0];
+  return row ? { id: row.token_id, sessionId: row.id, rotatedAt: row.rotated_at, session: toSessionWithUser(row) } : null;
 }
 
 /**

@@ -3,7 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { getEnv } from "../env";
-import { PrismaClient } from "./generated/client";
+import { PrismaClient, type Prisma } from "./generated/client";
 import { migrate, pgExecutor, pgliteExecutor } from "./migrate";
 
 /**
@@ -28,8 +28,22 @@ const holder: Holder = (globalForDb.__gatehouseDb ??= {});
  */
 export const POOL_WAIT_MS = 5_000;
 
+/** Called with every SQL statement the client sends (tests count database round trips with it). */
+export type QueryListener = (event: Prisma.QueryEvent) => void;
+
+function createClient(adapter: NonNullable<Prisma.PrismaClientOptions["adapter"]>, onQuery?: QueryListener): Db {
+  // Prisma gives an interactive transaction only 2 s (maxWait) to get its
+  // connection, less than every other query waits: under load the refresh
+  // rotation failed first. Same patience for all.
+  const transactionOptions = { maxWait: POOL_WAIT_MS };
+  if (!onQuery) return new PrismaClient({ adapter, transactionOptions });
+  const client = new PrismaClient({ adapter, transactionOptions, log: [{ emit: "event", level: "query" }] });
+  client.$on("query", onQuery);
+  return client;
+}
+
 /** Prisma on PostgreSQL, optionally confined to one schema (tests use one per file). */
-export function createPgClient(url: string, opts: { poolSize?: number; schema?: string } = {}): Db {
+export function createPgClient(url: string, opts: { poolSize?: number; schema?: string; onQuery?: QueryListener } = {}): Db {
   const adapter = new PrismaPg(
     {
       connectionString: url,
@@ -41,15 +55,12 @@ export function createPgClient(url: string, opts: { poolSize?: number; schema?: 
     },
     opts.schema ? { schema: opts.schema } : undefined,
   );
-  // Prisma gives an interactive transaction only 2 s (maxWait) to get its
-  // connection, less than every other query waits: under load the refresh
-  // rotation failed first. Same patience for all.
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: POOL_WAIT_MS } });
+  return createClient(adapter, opts.onQuery);
 }
 
 /** Prisma on an embedded PGlite instance. */
-export function createPgliteClient(pglite: PGlite): Db {
-  return new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+export function createPgliteClient(pglite: PGlite, opts: { onQuery?: QueryListener } = {}): Db {
+  return createClient(new PrismaPGlite(pglite), opts.onQuery);
 }
 
 async function openFromEnv(): Promise<Db> {

@@ -23,6 +23,7 @@ import {
   emailResponseSchema,
   forgotPasswordRequestSchema,
   healthResponseSchema,
+  pingResponseSchema,
   logoutRequestSchema,
   logoutResponseSchema,
   meResponseSchema,
@@ -358,6 +359,14 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
           security: SIGNED_IN,
           requestBody: jsonBody(confirmEmailChangeRequestSchema),
           responses: { ...ok("The new address.", emailResponseSchema), ...apiErrors(400, 401, 403, 413, 415, 429) },
+        },
+      },
+      "/api/ping": {
+        get: {
+          tags: ["Service"],
+          operationId: "ping",
+          summary: "Liveness: the server answers (no database query)",
+          responses: ok("Up: the process serves requests.", pingResponseSchema),
         },
       },
       "/api/health": {

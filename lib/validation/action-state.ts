@@ -12,6 +12,12 @@ export type ActionState = {
   values?: Record<string, string>;
   /** Seconds to wait before retrying (rate limits, resend cooldown). */
   retryAfter?: number;
+  /**
+   * A same-origin path (already vetted on the server) the form navigates to on
+   * success. Used instead of redirect() when the form was submitted by script,
+   * so the answer stays small instead of carrying the next page's render.
+   */
+  redirectTo?: string;
 };
 
 export const initialActionState: ActionState = { status: "idle" };

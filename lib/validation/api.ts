@@ -310,6 +310,9 @@ export type ResetPasswordResponse = z.infer<typeof resetPasswordResponseSchema>;
 
 // ─── Health ──────────────────────────────────────────────────────────────
 
+export const pingResponseSchema = z.object({ status: z.literal("ok") }).meta({ id: "Ping", example: { status: "ok" } });
+export type PingResponse = z.infer<typeof pingResponseSchema>;
+
 export const healthResponseSchema = z
   .object({ status: z.enum(["ok", "unavailable"]), database: z.enum(["ok", "unavailable"]) })
   .meta({ id: "Health", example: { status: "ok", database: "ok" } });

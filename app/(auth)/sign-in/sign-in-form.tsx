@@ -1,7 +1,8 @@
 "use client";
 import { zodResolver } from "@hookform/resolvers/zod";
 import Link from "next/link";
-import { useActionState } from "react";
+import { useRouter } from "next/navigation";
+import { useActionState, useEffect } from "react";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { Alert } from "@/components/ui/alert";
@@ -65,6 +66,14 @@ export function SignInForm({ action, next, reason }: SignInFormProps) {
     focusOnMessage: "password",
   });
 
+  // Signed in: the server sends where to go (a vetted same-origin path) instead of the page itself.
+  const router = useRouter();
+  const to = state.status === "success" ? state.redirectTo : undefined;
+  const redirectTo = to?.startsWith("/") && !to.startsWith("//") ? to : undefined;
+  useEffect(() => {
+    if (redirectTo) router.push(redirectTo);
+  }, [redirectTo, router]);
+
   const submit = submitWhenValid(handleSubmit, formAction);
 
   const notice = reason ? REASONS.get(reason) : undefined;
@@ -102,7 +111,7 @@ export function SignInForm({ action, next, reason }: SignInFormProps) {
         <FieldError id="sign-in-password-error" messages={passwordErrors} />
       </div>
 
-      <Button type="submit" fullWidth pending={isPending} pendingLabel="Signing in…">
+      <Button type="submit" fullWidth pending={isPending || redirectTo !== undefined} pendingLabel="Signing in…">
         Sign in
       </Button>
 
