@@ -91,7 +91,6 @@ export async function refreshSession(refreshToken: string, ctx: EventContext): P
       tokenId: row.id,
       sessionId: session.id,
       successorHash: sha256Hex(successor),
-      now,
     });
     if (won) return { ok: true, tokens: await pair(successor) };
   }

@@ -126,17 +126,20 @@ export async function rotateRefreshTokenRow(input: {
   tokenId: string;
   sessionId: string;
   successorHash: string;
-  now: Date;
 }): Promise<boolean> {
   const db = await getDb();
   return db.$transaction(async (tx) => {
+    // The grace window counts from the rotation itself, not from when the request
+    // arrived: under load a request can wait seconds for a connection, and a
+    // client retrying after that must still find its successor (test:faults c).
+    const now = new Date();
     const claimed = await tx.refreshToken.updateMany({
       where: { id: input.tokenId, rotatedAt: null },
-      data: { rotatedAt: input.now },
+      data: { rotatedAt: now },
     });
     if (claimed.count !== 1) return false;
     await tx.refreshToken.create({ data: { sessionId: input.sessionId, tokenHash: input.successorHash } });
-    await tx.session.update({ where: { id: input.sessionId }, data: { lastUsedAt: input.now } });
+    await tx.session.update({ where: { id: input.sessionId }, data: { lastUsedAt: now } });
     return true;
   });
 }
