@@ -22,6 +22,7 @@ import { findSessionWithUser, revokeUserSessionRow } from "../data/sessions";
 import { getEnv } from "../env";
 import { MailError, sendVerificationCodeMail } from "../mail";
 import { EMAIL_MAX, hasNoControlCharacters } from "../validation/auth";
+import { isUuid, UUID_PATTERN } from "../validation/ids";
 import { OTP_TTL_SECONDS } from "./constants";
 import { AuthError } from "./errors";
 import { issueOtp, refundOtpSend } from "./otp";
@@ -54,13 +55,6 @@ export const LAST_ADMIN_MESSAGE = "This is the last administrator: promote someo
 export const USER_NOT_FOUND_MESSAGE = "That user was not found.";
 const SESSION_ENDED_MESSAGE = "Your session has ended. Please sign in again.";
 
-// Any 8-4-4-4-12 hex string is a valid PostgreSQL uuid; anything else must
-// never reach a query (it would be a database error, i.e. a 500).
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === "string" && UUID_PATTERN.test(value);
-}
 
 // ─── Schemas (pages, actions and the API parse with the same ones) ─────────
 

@@ -18,6 +18,7 @@ import { getEnv } from "../env";
 import { sendEmailChangeCodeMail, sendEmailChangedNoticeMail, sendPasswordChangedMail } from "../mail";
 import { ACTIVITY_MAX_PAGE, ACTIVITY_PAGE_SIZE } from "../validation/account";
 import { emailSchema, nameSchema, newPasswordSchema } from "../validation/auth";
+import { isUuid } from "../validation/ids";
 import { WeakPasswordError } from "./accounts";
 import { runInBackground } from "./background";
 import { OTP_MAX_ATTEMPTS_PER_CODE, OTP_TTL_SECONDS } from "./constants";
@@ -265,15 +266,13 @@ export async function listSessions(actor: Actor): Promise<SessionView[]> {
   return [...views.filter((v) => v.current), ...views.filter((v) => !v.current)];
 }
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * End one of the actor's own sessions. The owner check is in the query: an id
  * of someone else's session is "not found", exactly like an unknown id.
  */
 export async function revokeOwnSession(actor: Actor, sessionId: string, ctx: Ctx): Promise<{ current: boolean }> {
   const notFound = new AuthError("not-found", "That session was not found or has already ended.");
-  if (typeof sessionId !== "string" || !UUID_PATTERN.test(sessionId)) throw notFound;
+  if (!isUuid(sessionId)) throw notFound;
   const revoked = await revokeUserSessionRow(actor.userId, sessionId, "revoked-by-user");
   if (!revoked) throw notFound;
   const current = sessionId === actor.sessionId;

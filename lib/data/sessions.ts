@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import type { Role } from "../db/generated/enums";
+import { isUuid } from "../validation/ids";
 
 /** Sessions (one per signed-in device) and their refresh-token chains. */
 
@@ -15,9 +16,6 @@ export type SessionWithUser = {
   user: { id: string; email: string; name: string; role: Role; emailVerifiedAt: Date | null; createdAt: Date };
 };
 
-// Any 8-4-4-4-12 hex string is a valid PostgreSQL uuid; anything else must never
-// reach the ::uuid cast below (a database error, i.e. a 500, instead of "no session").
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A session joined with its user, as the SQL below returns it. */
 type SessionUserRow = {
@@ -91,7 +89,8 @@ export async function insertSession(input: {
 
 /** One query: the session row and its user, for every authenticated read. */
 export async function findSessionWithUser(sessionId: string): Promise<SessionWithUser | null> {
-  if (!UUID_PATTERN.test(sessionId)) return null;
+  // Never let a malformed id reach the ::uuid cast (a database error instead of "no session").
+  if (!isUuid(sessionId)) return null;
   const rows = await (await getDb()).$queryRaw<SessionUserRow[]>`
     SELECT ${SESSION_USER_COLUMNS}
     FROM "sessions" s JOIN "users" u ON u."id" = s."user_id"

@@ -3,7 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
-import { AUDIT_EVENT_LABELS, getUserDetail, isUuid, LOCK_DURATIONS, type AdminSessionView } from "@/lib/auth/admin";
+import { AUDIT_EVENT_LABELS, getUserDetail, LOCK_DURATIONS, type AdminSessionView } from "@/lib/auth/admin";
+import { isUuid } from "@/lib/validation/ids";
 import { formatWhen } from "../../format";
 import { requireAdmin } from "../../require-admin";
 import {
