@@ -13,7 +13,7 @@ import {
   unplacedErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
-import { Input } from "@/components/ui/input";
+import { EmailField } from "@/components/ui/email-field";
 import { Label } from "@/components/ui/label";
 import { PasswordInput } from "@/components/ui/password-input";
 import { initialActionState } from "@/lib/validation/action-state";
@@ -59,21 +59,7 @@ export function ChangeEmailForm({ action }: { action: ServerAction }) {
     <form action={formAction} onSubmit={submit} noValidate className="space-y-4">
       <FormMessage state={state} extra={unplacedErrors(state, FIELDS)} />
 
-      <div className="space-y-1.5">
-        <Label htmlFor="profile-new-email">New email address</Label>
-        <Input
-          id="profile-new-email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          required
-          aria-invalid={emailErrors.length > 0 || undefined}
-          aria-describedby="profile-new-email-error"
-          {...register("newEmail")}
-        />
-        <FieldError id="profile-new-email-error" messages={emailErrors} />
-      </div>
+      <EmailField id="profile-new-email" label="New email address" errors={emailErrors} {...register("newEmail")} />
 
       <div className="space-y-1.5">
         <Label htmlFor="profile-email-password">Current password</Label>
