@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
-import { extractCode, startSmtpSink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
-import { launchBrowser } from "./helpers/browser";
-import { startApp, type AppServer } from "./helpers/server";
+import { extractCode, type SmtpSink } from "../__tests__/helpers/smtp-sink";
+import type { AppServer } from "./helpers/server";
+import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
 const PASSWORD = "violet lantern orbit 9 harbor";
 
@@ -10,16 +10,10 @@ let sink: SmtpSink;
 let browser: Browser;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  app = await startApp({ SMTP_URL: sink.url, ACCESS_TOKEN_TTL_SECONDS: "2", JWT_CLOCK_LEEWAY_SECONDS: "0" });
-  browser = await launchBrowser();
+  ({ app, sink, browser } = await startBrowserStack({ ACCESS_TOKEN_TTL_SECONDS: "2", JWT_CLOCK_LEEWAY_SECONDS: "0" }));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await sink?.close();
-});
+afterAll(() => stopBrowserStack({ app, sink, browser }));
 
 async function signUp(page: Page, email: string, name: string): Promise<void> {
   await page.goto(`${app.url}/sign-up`);

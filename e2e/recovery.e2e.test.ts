@@ -1,6 +1,5 @@
 import type { Browser, Page } from "playwright-core";
-import { extractCode, extractLink, startSmtpSink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
-import { launchBrowser } from "./helpers/browser";
+import { extractCode, extractLink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
 import {
   accessTo,
   createAccount,
@@ -14,7 +13,8 @@ import {
   waitForValue,
   type Person,
 } from "./helpers/flows";
-import { startApp, type AppServer } from "./helpers/server";
+import type { AppServer } from "./helpers/server";
+import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
 const NEW_PASSWORD = "copper meadow quilt 7 lighthouse";
 
@@ -23,16 +23,10 @@ let sink: SmtpSink;
 let browser: Browser;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  app = await startApp({ SMTP_URL: sink.url });
-  browser = await launchBrowser();
+  ({ app, sink, browser } = await startBrowserStack());
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await sink?.close();
-});
+afterAll(() => stopBrowserStack({ app, sink, browser }));
 
 /** A new account, signed in in its own context (the "older session"). */
 async function accountWithSession(tag: string): Promise<{ person: Person; page: Page; close: () => Promise<void> }> {

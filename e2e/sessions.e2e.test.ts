@@ -1,8 +1,8 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startSmtpSink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
-import { launchBrowser } from "./helpers/browser";
+import type { SmtpSink } from "../__tests__/helpers/smtp-sink";
 import { accessTo, createAccount, newPerson, signedInContext } from "./helpers/flows";
-import { startApp, type AppServer } from "./helpers/server";
+import type { AppServer } from "./helpers/server";
+import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
 // Access tokens live 2 s here, with no clock leeway, so every test crosses an expiry.
 const ACCESS_TTL_MS = 2_000;
@@ -12,16 +12,10 @@ let sink: SmtpSink;
 let browser: Browser;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  app = await startApp({ SMTP_URL: sink.url, ACCESS_TOKEN_TTL_SECONDS: "2", JWT_CLOCK_LEEWAY_SECONDS: "0" });
-  browser = await launchBrowser();
+  ({ app, sink, browser } = await startBrowserStack({ ACCESS_TOKEN_TTL_SECONDS: "2", JWT_CLOCK_LEEWAY_SECONDS: "0" }));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await sink?.close();
-});
+afterAll(() => stopBrowserStack({ app, sink, browser }));
 
 const refreshCookie = async (context: BrowserContext) => (await context.cookies()).find((c) => c.name.endsWith("gh_rt"))?.value;
 

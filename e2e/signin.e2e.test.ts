@@ -1,8 +1,8 @@
 import type { Browser, BrowserContext } from "playwright-core";
-import { startSmtpSink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
-import { launchBrowser } from "./helpers/browser";
+import type { SmtpSink } from "../__tests__/helpers/smtp-sink";
 import { createAccount, expectSignInRefused, newPerson, submitSignIn, type Person } from "./helpers/flows";
-import { startApp, type AppServer } from "./helpers/server";
+import type { AppServer } from "./helpers/server";
+import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
 const GENERIC = "That email and password combination didn't work.";
 
@@ -11,16 +11,10 @@ let sink: SmtpSink;
 let browser: Browser;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  app = await startApp({ SMTP_URL: sink.url });
-  browser = await launchBrowser();
+  ({ app, sink, browser } = await startBrowserStack());
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await sink?.close();
-});
+afterAll(() => stopBrowserStack({ app, sink, browser }));
 
 async function registered(tag: string): Promise<Person> {
   const person = newPerson(tag);

@@ -1,24 +1,18 @@
 import type { Browser, Page } from "playwright-core";
-import { extractCode, startSmtpSink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
-import { launchBrowser } from "./helpers/browser";
+import { extractCode, type SmtpSink } from "../__tests__/helpers/smtp-sink";
 import { alertWith, codeField, createAccount, mailMark, newPerson, signUp, statusWith, waitForPath, waitForValue } from "./helpers/flows";
-import { startApp, type AppServer } from "./helpers/server";
+import type { AppServer } from "./helpers/server";
+import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
 let app: AppServer;
 let sink: SmtpSink;
 let browser: Browser;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  app = await startApp({ SMTP_URL: sink.url });
-  browser = await launchBrowser();
+  ({ app, sink, browser } = await startBrowserStack());
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await sink?.close();
-});
+afterAll(() => stopBrowserStack({ app, sink, browser }));
 
 /** What a person sees in the page's main area, with their own address blanked out. */
 async function visibleAnswer(page: Page, email: string): Promise<string> {
