@@ -60,11 +60,8 @@ function hasOurCookies(req: NextRequest): boolean {
   return req.cookies.has(ACCESS_COOKIE) || req.cookies.has(REFRESH_COOKIE);
 }
 
-function forbidden(requestId: string, csp: string): NextResponse {
-  return NextResponse.json(
-    { error: "csrf-rejected", message: CSRF_MESSAGE },
-    { status: 403, headers: { [REQUEST_ID_HEADER]: requestId, "Cache-Control": "no-store", "Content-Security-Policy": csp } },
-  );
+function forbidden(): NextResponse {
+  return NextResponse.json({ error: "csrf-rejected", message: CSRF_MESSAGE }, { status: 403 });
 }
 
 function isDecodablePath(pathname: string): boolean {
@@ -76,13 +73,12 @@ function isDecodablePath(pathname: string): boolean {
   }
 }
 
-function badPath(requestId: string, csp: string, isApi: boolean): NextResponse {
-  const headers = { [REQUEST_ID_HEADER]: requestId, "Cache-Control": "no-store", "Content-Security-Policy": csp };
+function badPath(isApi: boolean): NextResponse {
   return isApi
-    ? NextResponse.json({ error: "invalid-request", message: "The request path is not valid URL encoding." }, { status: 400, headers })
+    ? NextResponse.json({ error: "invalid-request", message: "The request path is not valid URL encoding." }, { status: 400 })
     : new NextResponse("Bad request: the address is not valid URL encoding.", {
         status: 400,
-        headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" },
+        headers: { "Content-Type": "text/plain; charset=utf-8" },
       });
 }
 
@@ -98,13 +94,20 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   const csp = contentSecurityPolicy(nonce);
   headers.set("x-nonce", nonce);
   headers.set("content-security-policy", csp);
+  // Every answer, the middleware's own included, carries the request id and the CSP.
+  const stamp = (res: NextResponse, cacheControl?: string): NextResponse => {
+    res.headers.set(REQUEST_ID_HEADER, requestId);
+    res.headers.set("Content-Security-Policy", csp);
+    if (cacheControl) res.headers.set("Cache-Control", cacheControl);
+    return res;
+  };
 
   const { pathname, search } = req.nextUrl;
   const isApi = pathname.startsWith("/api/");
 
   // A path Next cannot decode (a stray `%zz`) would reach the router and end as
   // its bare 500; it is the client's mistake, so say so in the API's shape.
-  if (!isDecodablePath(pathname)) return badPath(requestId, csp, isApi);
+  if (!isDecodablePath(pathname)) return stamp(badPath(isApi), "no-store");
 
   // The OAuth endpoints never read cookies (credentials travel in the body), so a
   // browser's stray cookie must not turn their RFC 6749 answers into ours.
@@ -115,19 +118,16 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
     !req.headers.get("authorization")?.startsWith("Bearer ")
   ) {
     if (!isSameOriginRequest(req)) {
-      if (!AUDITED_METHODS.has(req.method)) return forbidden(requestId, csp);
+      if (!AUDITED_METHODS.has(req.method)) return stamp(forbidden(), "no-store");
       // The edge has no database: a Node route records the refusal and answers the same 403.
       headers.set(CSRF_REFUSED_HEADER, pathname.slice(0, 200));
       headers.delete("next-action");
-      const res = NextResponse.rewrite(new URL(CSRF_REFUSED_PATH, req.url), { request: { headers } });
-      res.headers.set(REQUEST_ID_HEADER, requestId);
-      res.headers.set("Content-Security-Policy", csp);
-      res.headers.set("Cache-Control", "no-store");
-      return res;
+      return stamp(NextResponse.rewrite(new URL(CSRF_REFUSED_PATH, req.url), { request: { headers } }), "no-store");
     }
   }
 
-  if (isProtected(pathname)) {
+  const guarded = isProtected(pathname);
+  if (guarded) {
     const result = await verifyAccessToken(req.cookies.get(ACCESS_COOKIE)?.value);
     const target = pathname + search;
     // A server action posted from a page left open past the token's expiry: a
@@ -137,35 +137,19 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
     if (!result.ok && !(isServerAction && result.reason === "expired")) {
       const url = req.nextUrl.clone();
       url.search = "";
-      if (result.reason === "expired") {
-        url.pathname = REFRESH_PATH;
-        url.searchParams.set("next", target);
-      } else {
-        url.pathname = SIGN_IN_PATH;
-        url.searchParams.set("next", target);
-      }
-      const res = NextResponse.redirect(url, 303);
-      res.headers.set("Cache-Control", "no-store");
-      res.headers.set(REQUEST_ID_HEADER, requestId);
-      res.headers.set("Content-Security-Policy", csp);
-      return res;
+      url.pathname = result.reason === "expired" ? REFRESH_PATH : SIGN_IN_PATH;
+      url.searchParams.set("next", target);
+      return stamp(NextResponse.redirect(url, 303), "no-store");
     }
     if ((pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)) && result.claims?.role !== "ADMIN") {
       const url = req.nextUrl.clone();
       url.pathname = "/dashboard";
       url.search = "";
-      const res = NextResponse.redirect(url, 303);
-      res.headers.set(REQUEST_ID_HEADER, requestId);
-      res.headers.set("Content-Security-Policy", csp);
-      return res;
+      return stamp(NextResponse.redirect(url, 303));
     }
   }
 
-  const res = NextResponse.next({ request: { headers } });
-  res.headers.set(REQUEST_ID_HEADER, requestId);
-  res.headers.set("Content-Security-Policy", csp);
-  if (isProtected(pathname)) res.headers.set("Cache-Control", "private, no-store");
-  return res;
+  return stamp(NextResponse.next({ request: { headers } }), guarded ? "private, no-store" : undefined);
 }
 
 export const config = {
