@@ -55,6 +55,7 @@ const envSchema = z
 
     DATABASE_URL: z.string().optional().transform((v) => (v ? v : undefined)),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(500),
     EMBEDDED_DB_DIR: z.string().default(path.join(DATA_DIR, "pglite")),
     ALLOW_EMBEDDED_DB_IN_PRODUCTION: bool.default(false),
 

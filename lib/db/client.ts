@@ -42,8 +42,32 @@ function createClient(adapter: NonNullable<Prisma.PrismaClientOptions["adapter"]
   return client;
 }
 
+/**
+ * Names for Prisma's SQL so each connection parses and plans a statement once
+ * and then only binds and executes it (about half of PostgreSQL's and pg's work
+ * for a session check). The app sends a fixed set of statement texts; `limit`
+ * bounds the set anyway (a list of varying length makes a new text each time):
+ * texts past it run unnamed, as without this. Names are unique per text within
+ * the process, which is what pg requires of a connection.
+ */
+export function statementNames(limit: number): ((query: { sql: string }) => string) | undefined {
+  if (limit <= 0) return undefined;
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < limit) {
+      name = `gh_${names.size.toString(36)}`;
+      names.set(sql, name);
+    }
+    return name ?? "";
+  };
+}
+
 /** Prisma on PostgreSQL, optionally confined to one schema (tests use one per file). */
-export function createPgClient(url: string, opts: { poolSize?: number; schema?: string; onQuery?: QueryListener } = {}): Db {
+export function createPgClient(
+  url: string,
+  opts: { poolSize?: number; schema?: string; onQuery?: QueryListener; preparedStatements?: number } = {},
+): Db {
   const adapter = new PrismaPg(
     {
       connectionString: url,
@@ -53,7 +77,7 @@ export function createPgClient(url: string, opts: { poolSize?: number; schema?: 
       // so instants are stored correctly whatever the server's TimeZone setting.
       options: ["-c TimeZone=UTC", ...(opts.schema ? [`-c search_path="${opts.schema}"`] : [])].join(" "),
     },
-    opts.schema ? { schema: opts.schema } : undefined,
+    { schema: opts.schema, statementNameGenerator: statementNames(opts.preparedStatements ?? 500) },
   );
   return createClient(adapter, opts.onQuery);
 }
@@ -66,7 +90,7 @@ export function createPgliteClient(pglite: PGlite, opts: { onQuery?: QueryListen
 async function openFromEnv(): Promise<Db> {
   const env = getEnv();
   if (env.DATABASE_URL) {
-    return createPgClient(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
+    return createPgClient(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, preparedStatements: env.DATABASE_PREPARED_STATEMENTS });
   }
   mkdirSync(env.EMBEDDED_DB_DIR, { recursive: true });
   const pglite = new PGlite(env.EMBEDDED_DB_DIR);
