@@ -165,3 +165,51 @@ describe("verifyAccessToken", () => {
     await expectInvalid(valid + "A".repeat(5_000));
   });
 });
+
+describe("verifyAccessToken remembers verified tokens", () => {
+  const saved = { ...process.env };
+  const restore = (name: string) => {
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+  };
+  afterEach(() => {
+    jest.useRealTimers();
+    ["JWT_SECRET", "JWT_AUDIENCE", "JWT_ISSUER"].forEach(restore);
+  });
+
+  it("judges a token it already verified against the current secret, issuer and audience", async () => {
+    const t = await token();
+    await expect(verifyAccessToken(t)).resolves.toMatchObject({ ok: true });
+    process.env.JWT_SECRET = "another secret of at least thirty-two characters!";
+    await expectInvalid(t);
+    restore("JWT_SECRET");
+    await expect(verifyAccessToken(t)).resolves.toMatchObject({ ok: true });
+    process.env.JWT_AUDIENCE = "another-audience";
+    await expectInvalid(t);
+    restore("JWT_AUDIENCE");
+    process.env.JWT_ISSUER = "https://other.example";
+    await expectInvalid(t);
+  });
+
+  it("lets a token it already verified expire by the clock, with the leeway", async () => {
+    const t = await token({ exp: now() + 60 });
+    await expect(verifyAccessToken(t)).resolves.toMatchObject({ ok: true });
+    jest.useFakeTimers({ now: Date.now() + 85_000 }); // 25 s past exp: within the 30 s leeway
+    await expect(verifyAccessToken(t)).resolves.toMatchObject({ ok: true });
+    jest.setSystemTime(Date.now() + 10_000); // 35 s past exp
+    await expect(verifyAccessToken(t)).resolves.toEqual({ ok: false, reason: "expired", claims: expect.objectContaining({ sid: CLAIMS.sid }) });
+    jest.setSystemTime(Date.now() - 30_000); // the clock going back does not revive it from memory without a signature check
+    await expect(verifyAccessToken(t)).resolves.toMatchObject({ ok: true });
+  });
+
+  it("never takes a changed token for one it verified", async () => {
+    const t = await token();
+    await expect(verifyAccessToken(t)).resolves.toMatchObject({ ok: true });
+    const [h, p, sig] = t.split(".");
+    const flipped = sig!.slice(0, -2) + (sig!.at(-2) === "A" ? "B" : "A") + sig!.at(-1);
+    await expectInvalid(`${h}.${p}.${flipped}`);
+    const raised = b64json({ ...decodeJwt(t), role: "ADMIN" });
+    await expectInvalid(`${h}.${raised}.${sig}`);
+  });
+});
+

@@ -20,11 +20,16 @@ export type VerifyResult =
   | { ok: true; claims: AccessClaims }
   | { ok: false; reason: "expired" | "invalid"; claims?: AccessClaims };
 
-let cachedKey: { secret: string; key: Uint8Array } | undefined;
-function hmacKey(): Uint8Array {
+// Imported once per secret: jose would otherwise import raw key bytes into Web
+// Crypto on every sign and verify (about half of a verification's CPU time).
+let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined;
+function hmacKey(): Promise<CryptoKey> {
   const secret = process.env.JWT_SECRET;
   if (!secret) throw new Error("JWT_SECRET is not configured");
-  if (cachedKey?.secret !== secret) cachedKey = { secret, key: new TextEncoder().encode(secret) };
+  if (cachedKey?.secret !== secret) {
+    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    cachedKey = { secret, key };
+  }
   return cachedKey.key;
 }
 
@@ -100,7 +105,7 @@ export async function signAccessToken(input: { userId: string; sessionId: string
   if (keys.signing) {
     return jwt.setProtectedHeader({ alg: "EdDSA", typ: ACCESS_TOKEN_TYPE, kid: keys.signing.kid }).sign(keys.signing.key);
   }
-  return jwt.setProtectedHeader({ alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYPE }).sign(hmacKey());
+  return jwt.setProtectedHeader({ alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYPE }).sign(await hmacKey());
 }
 
 // Header members that would let a token choose its own key: never honoured.
@@ -116,12 +121,51 @@ function toClaims(payload: Record<string, unknown>): AccessClaims | null {
 }
 
 /**
+ * Tokens that passed verification, so the same token (a client sends it with
+ * every request for its whole lifetime) is checked by signature once per
+ * process, not on every request. A signature's validity depends only on the
+ * token's bytes and our keys, so an entry is used only while the keys, issuer,
+ * audience and leeway are the ones it was verified with; expiry is checked
+ * against the clock on every use. Failures are never remembered. Bounded:
+ * the oldest entries go first. Only the JWT's check is saved: callers still
+ * read the live session row.
+ */
+const VERIFIED_MAX = 10_000;
+type Verified = { claims: AccessClaims; config: string };
+const verified = new Map<string, Verified>();
+
+/** What a verification depended on besides the token: the keys and the expected claims. */
+function verificationConfig(): string {
+  const env = process.env;
+  return [env.JWT_SECRET, env.JWT_SIGNING_KEY, env.JWT_VERIFY_KEYS, jwtIssuer(), jwtAudience(), clockLeewaySeconds()].join("\n");
+}
+
+function rememberVerified(token: string, claims: AccessClaims, config: string): void {
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(token, { claims, config });
+}
+
+/**
  * Verify an access token. The algorithm is pinned; `alg: none`, other
  * algorithms, JWEs, key-carrying headers and wrong iss/aud/typ are all
  * "invalid". Never throws.
  */
 export async function verifyAccessToken(token: string | undefined | null): Promise<VerifyResult> {
   if (!token || token.length > 4096) return { ok: false, reason: "invalid" };
+  const config = verificationConfig();
+  const known = verified.get(token);
+  if (known && known.config === config) {
+    // jose's rule: expired once exp <= now - leeway.
+    if (known.claims.exp > Math.floor(Date.now() / 1000) - clockLeewaySeconds()) return { ok: true, claims: known.claims };
+    verified.delete(token);
+    return { ok: false, reason: "expired", claims: known.claims };
+  }
+  const result = await verifySignedToken(token);
+  if (result.ok) rememberVerified(token, result.claims, config);
+  return result;
+}
+
+async function verifySignedToken(token: string): Promise<VerifyResult> {
   try {
     // A JWE has five segments; a JWS three. Reject anything else up front.
     if (token.split(".").length !== 3) return { ok: false, reason: "invalid" };
@@ -133,7 +177,7 @@ export async function verifyAccessToken(token: string | undefined | null): Promi
     let key: CryptoKey | Uint8Array;
     let algorithm: string;
     if (header.alg === JWT_ALGORITHM && !("kid" in header)) {
-      key = hmacKey();
+      key = await hmacKey();
       algorithm = JWT_ALGORITHM;
     } else if (header.alg === "EdDSA" && typeof header.kid === "string" && header.kid.length <= 64) {
       const found = (await loadKeySet()).verify.get(header.kid);
