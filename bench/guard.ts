@@ -32,6 +32,9 @@ import { UNGUARDED_USER, unguardedBuild } from "./lib/unguarded";
  *   - the SAME /dashboard without any check: a second server running a build of
  *     a throwaway copy of the app with the two checks patched out
  *     (bench/lib/unguarded.ts; nothing of it ships), same database,
+ *   - the same unguarded /dashboard with one awaited `SELECT 1` in place of the
+ *     check (a third server, the `oneRead` copy): what any database read in a
+ *     page's render costs, check or not,
  *   - /sign-in, the unguarded dynamic page that exists (a different page),
  *   - GET /api/me with a Bearer token (JWT + session row, JSON answer),
  * and the database round trips each makes per request. Routes are measured in
@@ -51,6 +54,7 @@ type Route = { key: string; label: string; app: BenchApp; path: string; status: 
 run(async () => {
   console.log(`# bench:guard — ${machine()}`);
   const unguardedDir = unguardedBuild();
+  const oneReadDir = unguardedBuild({ oneRead: true });
   const app = await startBenchApp();
   try {
     const db = await connectDb(app);
@@ -58,12 +62,14 @@ run(async () => {
     const form = await loadSignInForm(app);
     const { accessToken } = await signInOnce(app, form, userEmail(1), PASSWORD, clientIp(1));
     const bare = await startBenchApp({}, { cwd: unguardedDir, databaseUrl: app.databaseUrl });
+    const oneRead = await startBenchApp({}, { cwd: oneReadDir, databaseUrl: app.databaseUrl });
     const cookie = { cookie: `__Host-gh_at=${accessToken}` };
 
     const routes: Route[] = [
       { key: "constant", label: `constant JSON (GET ${CONSTANT_ROUTE.path})`, app, ...CONSTANT_ROUTE },
       { key: "dashboard", label: "/dashboard, guarded (valid cookie)", app, path: "/dashboard", status: 200, headers: cookie, marker: UNGUARDED_USER.name },
       { key: "bare", label: "/dashboard, same page unguarded (patched copy)", app: bare, path: "/dashboard", status: 200, headers: cookie, marker: UNGUARDED_USER.name },
+      { key: "oneRead", label: "/dashboard unguarded + one awaited `SELECT 1` (patched copy)", app: oneRead, path: "/dashboard", status: 200, headers: cookie, marker: UNGUARDED_USER.name },
       { key: "signin", label: "/sign-in page (unguarded, a different page)", app, path: "/sign-in", status: 200 },
       { key: "me", label: "GET /api/me (Bearer token)", app, path: "/api/me", status: 200, headers: { authorization: `Bearer ${accessToken}` } },
     ];
@@ -78,7 +84,7 @@ run(async () => {
 
     // Server CPU per request (all threads of the server's process, plus PostgreSQL's backends):
     // unlike req/s, hardly moved by other processes competing for the cores of a shared machine.
-    const pids = new Map([app, bare].map((a) => [a, listeningPid(a.port)]));
+    const pids = new Map([app, bare, oneRead].map((a) => [a, listeningPid(a.port)]));
     const cpuNow = async (a: BenchApp) => {
       let ms = 0;
       for (const t of threadCpu(pids.get(a)!).values()) ms += t.ms;
@@ -116,6 +122,7 @@ run(async () => {
       trips.set(r.key, (after - before - 1) / COUNTED_REQUESTS); // minus our own "before" query
     }
     await db.end();
+    await oneRead.stop();
     await bare.stop();
 
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -138,6 +145,8 @@ run(async () => {
       ["ratio", "req/s", "from CPU per request (CPU-bound req/s)", "goal"],
       [
         ["guarded /dashboard ÷ the same page unguarded", `**${fmt(rps("dashboard") / rps("bare"), 2)}×**`, `${fmt(cpuPer("bare") / cpuPer("dashboard"), 2)}×`, "≥ 0.95× (reference 0.62×)"],
+        ["guarded /dashboard ÷ the same page unguarded with one awaited read", `${fmt(rps("dashboard") / rps("oneRead"), 2)}×`, `${fmt(cpuPer("oneRead") / cpuPer("dashboard"), 2)}×`, "—"],
+        ["the same page unguarded: with one awaited read ÷ without", `${fmt(rps("oneRead") / rps("bare"), 2)}×`, `${fmt(cpuPer("bare") / cpuPer("oneRead"), 2)}×`, "—"],
         ["guarded /dashboard ÷ unguarded /sign-in (different pages)", `${fmt(rps("dashboard") / rps("signin"), 2)}×`, `${fmt(cpuPer("signin") / cpuPer("dashboard"), 2)}×`, "—"],
         ["GET /api/me (Bearer) ÷ constant JSON", `**${fmt(rps("me") / rps("constant"), 2)}×**`, `${fmt(cpuPer("constant") / cpuPer("me"), 2)}×`, "≥ 0.75× (reference 0.52×)"],
       ],

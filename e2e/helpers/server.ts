@@ -79,9 +79,12 @@ export async function spawnNextStart(
   { healthTimeoutMs = 90_000, cwd }: { healthTimeoutMs?: number; cwd?: string } = {},
 ): Promise<NextProcess> {
   let output = "";
+  // Extra flags for the server's node, e.g. NEXT_START_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+  // to profile it (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = process.env.NEXT_START_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const child = spawn(
     process.execPath,
-    ["--require", "./scripts/client-ip.cjs", "node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"],
+    [...nodeArgs, "--require", "./scripts/client-ip.cjs", "node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"],
     {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", NODE_ENV: "production", ...env },
       stdio: ["ignore", "pipe", "pipe"],
