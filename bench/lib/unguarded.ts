@@ -15,11 +15,6 @@ import path from "node:path";
  *   - lib/auth/current-user.ts: getCurrentUser() returns a fixed user (no JWT
  *     check, no session row) with the seeded bench user's name and email.
  *
- * The `oneRead` variant makes the patched getCurrentUser() await one `SELECT 1`
- * through the app's own Prisma client before it returns the fixed user: the same
- * page with no check, but with one awaited database read while it renders, to
- * tell what the check costs from what any awaited read costs a page.
- *
  * The copy is rebuilt only when the app's sources change (a hash of them names
  * the directory). node_modules is hard-linked, not copied.
  */
@@ -27,24 +22,11 @@ import path from "node:path";
 const ROOT = process.cwd();
 // What `next build` needs: the app's folders (untracked new files included) and the tracked files at the root.
 const APP_DIRS = ["app/", "components/", "lib/", "prisma/", "public/", "scripts/"];
-const PATCH_VERSION = "3";
+const PATCH_VERSION = "2";
 
 export const UNGUARDED_USER = { email: "user1@bench.test", name: "Bench user 1" } as const;
 
 type Patch = { file: string; find: string; replace: string };
-
-const ONE_READ_PATCHES: Patch[] = [
-  {
-    file: "lib/auth/current-user.ts",
-    find: `import { validateAccessToken } from "./session";`,
-    replace: `import { validateAccessToken } from "./session";\nimport { getDb } from "../db/client";`,
-  },
-  {
-    file: "lib/auth/current-user.ts",
-    find: "  const now = new Date();",
-    replace: "  await (await getDb()).$queryRaw`SELECT 1`; // bench copy (oneRead): one awaited read, no check\n  const now = new Date();",
-  },
-];
 
 const PATCHES: Patch[] = [
   {
@@ -88,21 +70,20 @@ function sourceFiles(): string[] {
 }
 
 /** Build (or reuse) the unguarded copy; returns its directory, ready for `next start`. */
-export function unguardedBuild(opts: { oneRead?: boolean } = {}, log: (msg: string) => void = console.log): string {
+export function unguardedBuild(log: (msg: string) => void = console.log): string {
   const files = sourceFiles();
-  const patches = opts.oneRead ? [...PATCHES, ...ONE_READ_PATCHES] : PATCHES;
-  const hash = createHash("sha256").update(PATCH_VERSION).update(opts.oneRead ? "oneRead" : "");
+  const hash = createHash("sha256").update(PATCH_VERSION);
   for (const f of files) hash.update(f).update("\0").update(readFileSync(path.join(ROOT, f)));
   const dir = path.join(os.tmpdir(), `gatehouse-bench-unguarded-${hash.digest("hex").slice(0, 16)}`);
   if (existsSync(path.join(dir, ".next/BUILD_ID"))) return dir;
 
-  log(`building the unguarded${opts.oneRead ? " + one read" : ""} copy in ${dir} (once per source change, ~1-2 min)`);
+  log(`building the unguarded copy in ${dir} (once per source change, ~1-2 min)`);
   rmSync(dir, { recursive: true, force: true });
   for (const f of files) {
     mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     cpSync(path.join(ROOT, f), path.join(dir, f));
   }
-  for (const p of patches) {
+  for (const p of PATCHES) {
     const file = path.join(dir, p.file);
     const text = readFileSync(file, "utf8");
     if (text.split(p.find).length !== 2) throw new Error(`bench/lib/unguarded.ts: the guard in ${p.file} changed shape; update its patch`);
