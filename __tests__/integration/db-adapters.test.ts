@@ -166,40 +166,37 @@ if (serverUrl) {
       // pg_prepared_statements lists the statements of the asking connection only: one connection each.
       const preparedOn = async (client: Db) =>
         (await client.$queryRaw<Array<{ statement: string }>>`SELECT statement FROM pg_prepared_statements`).map((r) => r.statement);
-
-      it("prepares each statement once per connection and reuses it", async () => {
-        const one = createPgClient(serverUrl, { schema, poolSize: 1 });
+      /** A one-connection client with this statement limit (default: the app's), disconnected afterwards. */
+      const withOneConnection = async (preparedStatements: number | undefined, fn: (client: Db) => Promise<void>) => {
+        const client = createPgClient(serverUrl, { schema, poolSize: 1, preparedStatements });
         try {
+          await fn(client);
+        } finally {
+          await client.$disconnect();
+        }
+      };
+
+      it("prepares each statement once per connection and reuses it", () =>
+        withOneConnection(undefined, async (one) => {
           for (let i = 0; i < 3; i++) await one.user.findMany({ where: { email: `nobody${i}@example.com` } });
           const users = (await preparedOn(one)).filter((sql) => sql.includes('FROM "' + schema + '"."users"'));
           expect(users).toHaveLength(1);
-        } finally {
-          await one.$disconnect();
-        }
-      });
+        }));
 
-      it("keeps no more statements than its limit (the rest run unnamed)", async () => {
-        const two = createPgClient(serverUrl, { schema, poolSize: 1, preparedStatements: 2 });
-        try {
+      it("keeps no more statements than its limit (the rest run unnamed)", () =>
+        withOneConnection(2, async (two) => {
           await two.user.findMany({ where: { email: "a@example.com" } });
           await two.session.findMany({ where: { userAgent: "x" } });
           await two.authEvent.findMany({ where: { ip: "192.0.2.1" } });
           expect(await preparedOn(two)).toHaveLength(2);
           expect(await preparedOn(two)).toHaveLength(2);
-        } finally {
-          await two.$disconnect();
-        }
-      });
+        }));
 
-      it("prepares nothing with DATABASE_PREPARED_STATEMENTS=0 (poolers in transaction mode)", async () => {
-        const off = createPgClient(serverUrl, { schema, poolSize: 1, preparedStatements: 0 });
-        try {
+      it("prepares nothing with DATABASE_PREPARED_STATEMENTS=0 (poolers in transaction mode)", () =>
+        withOneConnection(0, async (off) => {
           await off.user.findMany({ where: { email: "nobody@example.com" } });
           expect(await preparedOn(off)).toEqual([]);
-        } finally {
-          await off.$disconnect();
-        }
-      });
+        }));
     },
   );
 } else {
