@@ -124,25 +124,20 @@ function toClaims(payload: Record<string, unknown>): AccessClaims | null {
  * Tokens that passed verification, so the same token (a client sends it with
  * every request for its whole lifetime) is checked by signature once per
  * process, not on every request. A signature's validity depends only on the
- * token's bytes and our keys, so an entry is used only while the keys, issuer,
- * audience and leeway are the ones it was verified with; expiry is checked
- * against the clock on every use. Failures are never remembered. Bounded:
- * the oldest entries go first. Only the JWT's check is saved: callers still
- * read the live session row.
+ * token's bytes and our keys, so the memory holds only while the keys, issuer,
+ * audience and leeway stay the ones its tokens were verified with (any change
+ * empties it); expiry is checked against the clock on every use. Failures are
+ * never remembered. Bounded: the oldest entries go first. Only the JWT's check
+ * is saved: callers still read the live session row.
  */
 const VERIFIED_MAX = 10_000;
-type Verified = { claims: AccessClaims; config: string };
-const verified = new Map<string, Verified>();
+const verified = new Map<string, AccessClaims>();
+let verifiedUnder: string | undefined;
 
 /** What a verification depended on besides the token: the keys and the expected claims. */
 function verificationConfig(): string {
   const env = process.env;
   return [env.JWT_SECRET, env.JWT_SIGNING_KEY, env.JWT_VERIFY_KEYS, jwtIssuer(), jwtAudience(), clockLeewaySeconds()].join("\n");
-}
-
-function rememberVerified(token: string, claims: AccessClaims, config: string): void {
-  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-  verified.set(token, { claims, config });
 }
 
 /**
@@ -153,15 +148,23 @@ function rememberVerified(token: string, claims: AccessClaims, config: string): 
 export async function verifyAccessToken(token: string | undefined | null): Promise<VerifyResult> {
   if (!token || token.length > 4096) return { ok: false, reason: "invalid" };
   const config = verificationConfig();
+  if (config !== verifiedUnder) {
+    verified.clear();
+    verifiedUnder = config;
+  }
   const known = verified.get(token);
-  if (known && known.config === config) {
+  if (known) {
     // jose's rule: expired once exp <= now - leeway.
-    if (known.claims.exp > Math.floor(Date.now() / 1000) - clockLeewaySeconds()) return { ok: true, claims: known.claims };
+    if (known.exp > Math.floor(Date.now() / 1000) - clockLeewaySeconds()) return { ok: true, claims: known };
     verified.delete(token);
-    return { ok: false, reason: "expired", claims: known.claims };
+    return { ok: false, reason: "expired", claims: known };
   }
   const result = await verifySignedToken(token);
-  if (result.ok) rememberVerified(token, result.claims, config);
+  // Only if nothing changed while jose worked (the memory belongs to one configuration).
+  if (result.ok && verificationConfig() === verifiedUnder) {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, result.claims);
+  }
   return result;
 }
 
