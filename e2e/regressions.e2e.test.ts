@@ -21,9 +21,9 @@ import { randomBytes } from "node:crypto";
 import type { ParsedMail } from "mailparser";
 import { Client } from "pg";
 import type { Browser, BrowserContext, Page, Response as PwResponse } from "playwright-core";
-import { extractCode, extractLink, startSmtpSink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
-import { launchBrowser } from "./helpers/browser";
-import { startApp, type AppServer } from "./helpers/server";
+import { extractCode, extractLink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
+import type { AppServer } from "./helpers/server";
+import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
 const PASSWORD = "violet lantern orbit 9 harbor";
 const ACCESS_COOKIE = "__Host-gh_at";
@@ -197,18 +197,12 @@ function setCookies(headers: Array<{ name: string; value: string }>): string[] {
 let person: Person;
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  app = await startApp({ SMTP_URL: sink.url, LOG_LEVEL: "debug" });
+  ({ app, sink, browser } = await startBrowserStack({ LOG_LEVEL: "debug" }));
   origin = new URL(app.url).origin;
-  browser = await launchBrowser();
   person = await signUpThroughApi("victim");
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await sink?.close();
-});
+afterAll(() => stopBrowserStack({ app, sink, browser }));
 
 describe("middleware is not the only guard (CVE-2025-29927)", () => {
   it("x-middleware-subrequest in any spelling still sends a visitor without a session to sign in", async () => {
