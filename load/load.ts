@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { Client } from "pg";
 import { BCRYPT_COST, createDatabase, launchApp, type AppProcess, type Database } from "./lib/app";
 import { Api, Stats, clientIp, printRouteTable, sleep, table } from "./lib/client";
-import { StepFailed, mailedCode, me, refresh, register, signIn, signOut, verify, type Step } from "./lib/flow";
+import { StepFailed, mailedCode, register, signedInRound, verify, type Step } from "./lib/flow";
 import { startMailSink, type MailSink } from "./lib/mail-sink";
 import { Checks, machine, machineCpuMs, processCpuMs, run } from "./lib/report";
 
@@ -65,10 +65,7 @@ async function main(): Promise<number> {
         }
         // verify-email signs in too; that session stays open (a second device, say).
         await verify(api, ip, email, code);
-        const session = await signIn(api, ip, email);
-        const rotated = await refresh(api, ip, session.refresh);
-        await me(api, ip, rotated.access, email);
-        await signOut(api, ip, rotated.access);
+        await signedInRound(api, ip, email);
         completedBySteps.journeys++;
       } catch (err) {
         if (err instanceof StepFailed) failures.push({ vu: n, step: err.step, detail: err.message });

@@ -68,3 +68,11 @@ export async function signOut(api: Api, ip: string, access: string): Promise<voi
   const a = expect("sign-out", await api.call("POST", "/api/auth/logout", { ip, bearer: access }), 200);
   if (a.json?.revoked !== 1) throw new StepFailed("sign-out", a);
 }
+
+/** The journey after a verified sign-up: password grant → refresh grant → /api/me → sign-out of that session. */
+export async function signedInRound(api: Api, ip: string, email: string): Promise<void> {
+  const session = await signIn(api, ip, email);
+  const rotated = await refresh(api, ip, session.refresh);
+  await me(api, ip, rotated.access, email);
+  await signOut(api, ip, rotated.access);
+}
