@@ -7,7 +7,8 @@ import { WeakPasswordError } from "@/lib/auth/accounts";
 import { AuthError } from "@/lib/auth/errors";
 import { resetEnvForTests } from "@/lib/env";
 import { MAX_BODY_BYTES, parseJsonBody, readBody } from "@/lib/http/body";
-import { RequestError, isDatabaseUnavailable, toErrorResponse } from "@/lib/http/errors";
+import { isDatabaseUnavailable } from "@/lib/db/errors";
+import { RequestError, toErrorResponse } from "@/lib/http/errors";
 import { apiRoute, isMethodNotAllowedHandler, methodsBesides } from "@/lib/http/route";
 import { toOAuthErrorResponse } from "@/lib/http/oauth";
 

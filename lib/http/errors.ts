@@ -58,8 +58,6 @@ export function errorResponse(
   return NextResponse.json(body, { status, headers });
 }
 
-// Database-outage recognition lives with the database layer; the API re-exports it.
-export { isDatabaseUnavailable };
 
 /** Any thrown value → the one error shape. Unknown errors are logged by name only. */
 export function toErrorResponse(err: unknown): NextResponse {

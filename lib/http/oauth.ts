@@ -3,7 +3,8 @@ import { NextResponse } from "next/server";
 import type { TokenPair } from "../auth/session";
 import { AuthError } from "../auth/errors";
 import type { OAuthErrorCode, OAuthErrorResponse, TokenResponse } from "../validation/api";
-import { NO_STORE, isDatabaseUnavailable } from "./errors";
+import { isDatabaseUnavailable } from "../db/errors";
+import { NO_STORE } from "./errors";
 
 /**
  * RFC 6749 answers for the token and revocation endpoints: §5.1 success and
