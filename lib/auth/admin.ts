@@ -55,7 +55,6 @@ export const LAST_ADMIN_MESSAGE = "This is the last administrator: promote someo
 export const USER_NOT_FOUND_MESSAGE = "That user was not found.";
 const SESSION_ENDED_MESSAGE = "Your session has ended. Please sign in again.";
 
-
 // ─── Schemas (pages, actions and the API parse with the same ones) ─────────
 
 export const userIdSchema = z.string({ error: USER_NOT_FOUND_MESSAGE }).regex(UUID_PATTERN, USER_NOT_FOUND_MESSAGE);

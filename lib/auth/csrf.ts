@@ -6,7 +6,6 @@ import { CSRF_MESSAGE } from "./constants";
 import { consume } from "./rate-limit";
 import { contextFromHeaders } from "./request-context";
 
-
 /**
  * Store a refused cross-site write as `malicious_csrf` (SECURITY.md: CSRF
  * rejections are audit events). A flood from one address is stored up to

@@ -16,7 +16,6 @@ export type SessionWithUser = {
   user: { id: string; email: string; name: string; role: Role; emailVerifiedAt: Date | null; createdAt: Date };
 };
 
-
 /** A session joined with its user, as the SQL below returns it. */
 type SessionUserRow = {
   id: string;
