@@ -1,6 +1,7 @@
 import type { AddressObject, ParsedMail } from "mailparser";
 import { registerAccount, verifyEmail } from "@/lib/auth/accounts";
-import type { TokenPair } from "@/lib/auth/session";
+import { createSession, type TokenPair } from "@/lib/auth/session";
+import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/client";
 import { resetEnvForTests } from "@/lib/env";
 import { resetMailTransportForTests } from "@/lib/mail/transport";
@@ -118,7 +119,7 @@ export function wrongCode(code: string, offset = 1): string {
 export async function signUp(
   email: string,
   opts: { password?: string; name?: string; ip?: string } = {},
-): Promise<{ email: string }> {
+): Promise<{ email: string; registration: string }> {
   const input = signUpSchema.parse({ email, name: opts.name ?? "Ana Tester", password: opts.password ?? PASSWORD });
   return registerAccount(input, { ...CTX, ip: opts.ip ?? CTX.ip });
 }
@@ -129,9 +130,30 @@ export async function createVerifiedUser(
   email: string,
   password = PASSWORD,
 ): Promise<{ email: string; tokens: TokenPair }> {
-  const { email: normalised } = await signUp(email, { password });
-  const tokens = await verifyEmail(verifyEmailSchema.parse({ email: normalised, code: latestCode(sink, normalised) }), CTX);
-  return { email: normalised, tokens };
+  const { email: normalised, registration } = await signUp(email, { password });
+  const result = await verifyEmail({ ...verifyEmailSchema.parse({ email: normalised, code: latestCode(sink, normalised) }), registration }, CTX);
+  if (result.status !== "signed-in") throw new Error(`verification did not sign in: ${result.status}`);
+  return { email: normalised, tokens: result.tokens };
+}
+
+/**
+ * A session for a user made straight in the table, as a successful sign-in
+ * makes it (conditional on the user's current credentials version). No flow
+ * gives an unverified user a session; tests that need one (an admin acting on
+ * an unverified target that is also signed in) get it by verifying the row
+ * for the moment of the insert. Throws when refused (a lock).
+ */
+export async function sessionFor(
+  user: { id: string; role: "USER" | "ADMIN" },
+  ctx: { ip?: string; userAgent?: string | null; requestId?: string } = CTX,
+): Promise<TokenPair> {
+  const db = await getDb();
+  const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { securityVersion: true, emailVerifiedAt: true } });
+  if (!row.emailVerifiedAt) await db.user.update({ where: { id: user.id }, data: { emailVerifiedAt: new Date() } });
+  const tokens = await createSession(user, { kind: "sign-in", securityVersion: row.securityVersion }, ctx);
+  if (!row.emailVerifiedAt) await db.user.update({ where: { id: user.id }, data: { emailVerifiedAt: null } });
+  if (!tokens) throw new Error("session refused: the user is locked");
+  return tokens;
 }
 
 /** Every row of a table as JSON text (to look for secrets in any column). */

@@ -16,10 +16,10 @@ import AdminUsersPage from "@/app/admin/users/page";
 import { settleBackgroundTasks } from "@/lib/auth/background";
 import { ACCESS_COOKIE } from "@/lib/auth/constants";
 import { hashPassword } from "@/lib/auth/password";
-import { createSession, type TokenPair } from "@/lib/auth/session";
+import { type TokenPair } from "@/lib/auth/session";
 import { createUser } from "@/lib/data/users";
 import { initialActionState, type ActionState } from "@/lib/validation/action-state";
-import { CTX, PASSWORD, mailsTo, rejectionOf, setupAuthHarness, uniqueEmail } from "../helpers/auth-harness";
+import { CTX, PASSWORD, mailsTo, rejectionOf, setupAuthHarness, uniqueEmail, sessionFor } from "../helpers/auth-harness";
 
 /**
  * The /admin pages and server actions as Next runs them, with the request's
@@ -56,7 +56,7 @@ type Person = { id: string; email: string; tokens: TokenPair };
 async function person(role: "USER" | "ADMIN" = "USER", verified = true): Promise<Person> {
   const user = await createUser({ email: uniqueEmail(role.toLowerCase()), name: "Ana Tester", passwordHash });
   await h.db.user.update({ where: { id: user.id }, data: { role, emailVerifiedAt: verified ? new Date() : null } });
-  return { id: user.id, email: user.email, tokens: await createSession({ id: user.id, role }, CTX) };
+  return { id: user.id, email: user.email, tokens: await sessionFor({ id: user.id, role }, CTX) };
 }
 
 function form(fields: Record<string, string>): FormData {
@@ -129,7 +129,7 @@ describe("admin server actions", () => {
     expect(await run(sendPasswordResetAction, { userId: target.id })).toMatchObject({ status: "success" });
     await settleBackgroundTasks();
     expect(mailsTo(h.sink, target.email)).toHaveLength(2);
-    const s = await createSession({ id: target.id, role: "USER" }, CTX);
+    const s = await sessionFor({ id: target.id, role: "USER" }, CTX);
     expect(await run(revokeUserSessionAction, { userId: target.id, sessionId: s.sessionId })).toMatchObject({ status: "success" });
     expect(await run(revokeAllUserSessionsAction, { userId: target.id })).toEqual({ status: "success", message: "0 sessions were ended." });
 

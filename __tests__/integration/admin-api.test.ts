@@ -16,10 +16,10 @@ import { GET as USERS } from "@/app/api/admin/users/route";
 import { settleBackgroundTasks } from "@/lib/auth/background";
 import { ACCESS_COOKIE } from "@/lib/auth/constants";
 import { hashPassword } from "@/lib/auth/password";
-import { createSession, validateAccessToken, type TokenPair } from "@/lib/auth/session";
+import { validateAccessToken, type TokenPair } from "@/lib/auth/session";
 import { createUser } from "@/lib/data/users";
 import { isMethodNotAllowedHandler } from "@/lib/http/route";
-import { CTX, PASSWORD, mailsTo, setupAuthHarness, uniqueEmail } from "../helpers/auth-harness";
+import { CTX, PASSWORD, mailsTo, setupAuthHarness, uniqueEmail, sessionFor } from "../helpers/auth-harness";
 
 /**
  * The admin API twins (/api/admin/*, Bearer tokens of administrators only) and
@@ -73,7 +73,7 @@ type Person = { id: string; email: string; tokens: TokenPair };
 async function person(role: "USER" | "ADMIN" = "USER", verified = true): Promise<Person> {
   const user = await createUser({ email: uniqueEmail(role.toLowerCase()), name: "Ana Tester", passwordHash });
   await h.db.user.update({ where: { id: user.id }, data: { role, emailVerifiedAt: verified ? new Date() : null } });
-  return { id: user.id, email: user.email, tokens: await createSession({ id: user.id, role }, CTX) };
+  return { id: user.id, email: user.email, tokens: await sessionFor({ id: user.id, role }, CTX) };
 }
 
 /** Every admin endpoint with a request that would succeed for an admin. */
@@ -152,7 +152,7 @@ describe("/api/admin: operations", () => {
           lockedUntil: null,
           failedLoginCount: 0,
           createdAt: expect.any(String),
-          lastLoginAt: null,
+          lastLoginAt: expect.any(String), // its session was made by a sign-in
         },
       ],
       next: null,
@@ -175,12 +175,12 @@ describe("/api/admin: operations", () => {
     const unlock = await call(UNLOCK as Handler, `${base}/lock`, { token, method: "DELETE", params: p });
     expect(unlock.body).toEqual({ ok: true });
 
-    const s = await createSession({ id: t.id, role: "USER" }, CTX);
+    const s = await sessionFor({ id: t.id, role: "USER" }, CTX);
     const one = await call(REVOKE_SESSION as Handler, `${base}/sessions/${s.sessionId}`, { token, method: "DELETE", params: { ...p, sessionId: s.sessionId } });
     expect(one.body).toEqual({ ok: true });
     const again = await call(REVOKE_SESSION as Handler, `${base}/sessions/${s.sessionId}`, { token, method: "DELETE", params: { ...p, sessionId: s.sessionId } });
     expectError(again, 404, "not-found");
-    await createSession({ id: t.id, role: "USER" }, CTX);
+    await sessionFor({ id: t.id, role: "USER" }, CTX);
     expect((await call(REVOKE_ALL as Handler, `${base}/sessions`, { token, method: "DELETE", params: p })).body).toEqual({ count: 1 });
 
     expect((await call(VERIFICATION_CODE as Handler, `${base}/verification-code`, { token, method: "POST", params: p })).body).toEqual({ ok: true });

@@ -1,7 +1,6 @@
 import { listUsers, userListQuerySchema, type AdminActor } from "@/lib/auth/admin";
-import { createSession } from "@/lib/auth/session";
 import { Prisma } from "@/lib/db/generated/client";
-import { CTX, setupAuthHarness } from "../helpers/auth-harness";
+import { CTX, setupAuthHarness, sessionFor } from "../helpers/auth-harness";
 
 /**
  * The users list at scale: 100,000 users seeded with one INSERT … SELECT
@@ -67,7 +66,7 @@ it("walks 100,000 users in keyset pages with no overlap or gap, fast from any de
   const admin = await h.db.user.create({
     data: { email: "root@admin.test", name: "Root", passwordHash: "x", role: "ADMIN", emailVerifiedAt: new Date() },
   });
-  const s = await createSession({ id: admin.id, role: "ADMIN" }, CTX);
+  const s = await sessionFor({ id: admin.id, role: "ADMIN" }, CTX);
   actor = { userId: admin.id, sessionId: s.sessionId };
   const list = (params: Record<string, string>) => listUsers(actor, userListQuerySchema.parse(params), CTX);
 

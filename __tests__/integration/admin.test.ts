@@ -24,11 +24,11 @@ import { settleBackgroundTasks } from "@/lib/auth/background";
 import { AuthError } from "@/lib/auth/errors";
 import { issueOtp } from "@/lib/auth/otp";
 import { hashPassword } from "@/lib/auth/password";
-import { createSession, revokeSession, validateAccessToken, type TokenPair } from "@/lib/auth/session";
+import { revokeSession, validateAccessToken, type TokenPair } from "@/lib/auth/session";
 import { replaceResetToken } from "@/lib/data/reset-tokens";
 import { createUser } from "@/lib/data/users";
 import { extractCode, extractLink } from "../helpers/smtp-sink";
-import { CTX, PASSWORD, mailsTo, rejectionOf, setupAuthHarness, uniqueEmail } from "../helpers/auth-harness";
+import { CTX, PASSWORD, mailsTo, rejectionOf, setupAuthHarness, uniqueEmail, sessionFor } from "../helpers/auth-harness";
 
 /**
  * lib/auth/admin.ts on the real database and SMTP sink: who may call it, what
@@ -54,7 +54,7 @@ async function person(opts: { role?: "USER" | "ADMIN"; verified?: boolean; name?
     where: { id: user.id },
     data: { role: opts.role ?? "USER", emailVerifiedAt: opts.verified === false ? null : new Date() },
   });
-  const tokens = await createSession({ id: user.id, role: opts.role ?? "USER" }, CTX);
+  const tokens = await sessionFor({ id: user.id, role: opts.role ?? "USER" }, CTX);
   return { id: user.id, email: user.email, tokens, actor: { userId: user.id, sessionId: tokens.sessionId } };
 }
 
@@ -137,12 +137,18 @@ describe("who may call the admin functions", () => {
     // A's access token still says ADMIN (it is a JWT) ...
     const claims = JSON.parse(Buffer.from(a.tokens.accessToken.split(".")[1]!, "base64url").toString()) as { role: string };
     expect(claims.role).toBe("ADMIN");
-    // ... but the session read sees the demotion, and every operation is refused.
-    expect((await validateAccessToken(a.tokens.accessToken))?.session.user.role).toBe("USER");
+    // ... but a role change moves the credentials version on: the session is over, and every operation is refused.
+    expect(await validateAccessToken(a.tokens.accessToken)).toBeNull();
     for (const op of Object.values(everyOperation(a.actor, target))) {
-      expectAuthError(await rejectionOf(op()), "forbidden");
+      expectAuthError(await rejectionOf(op()), "unauthenticated");
     }
     expect(await role(target.id)).toBe("USER");
+    // Signed in again, A is a USER, refused as such.
+    const again = await sessionFor({ id: a.id, role: "USER" }, CTX);
+    const actor = { userId: a.id, sessionId: again.sessionId };
+    for (const op of Object.values(everyOperation(actor, target))) {
+      expectAuthError(await rejectionOf(op()), "forbidden");
+    }
   });
 
   it("refuses a revoked session, another user's session id and a malformed actor as unauthenticated", async () => {
@@ -164,15 +170,19 @@ describe("role changes", () => {
     const u = await person();
     const before = await h.db.user.findUniqueOrThrow({ where: { id: u.id } });
     expect(await changeUserRole(a.actor, u.id, "ADMIN", CTX)).toEqual({ changed: true, from: "USER", to: "ADMIN" });
-    // The promoted user's existing session is an admin session now, without a new token.
-    expect((await validateAccessToken(u.tokens.accessToken))?.session.user.role).toBe("ADMIN");
-    await expect(listUsers(u.actor, userListQuerySchema.parse({}), CTX)).resolves.toBeDefined();
+    // A privilege change ends the user's sessions (the credentials version moved on) ...
+    expect(await validateAccessToken(u.tokens.accessToken)).toBeNull();
     const after = await h.db.user.findUniqueOrThrow({ where: { id: u.id } });
     expect(after.securityVersion).toBe(before.securityVersion + 1);
+    // ... and the next sign-in is an admin session.
+    const promoted = await sessionFor({ id: u.id, role: "ADMIN" }, CTX);
+    expect((await validateAccessToken(promoted.accessToken))?.session.user.role).toBe("ADMIN");
+    const promotedActor = { userId: u.id, sessionId: promoted.sessionId };
+    await expect(listUsers(promotedActor, userListQuerySchema.parse({}), CTX)).resolves.toBeDefined();
 
     expect(await changeUserRole(a.actor, u.id, "ADMIN", CTX)).toEqual({ changed: false, from: "ADMIN", to: "ADMIN" });
     expect(await changeUserRole(a.actor, u.id, "USER", CTX)).toEqual({ changed: true, from: "ADMIN", to: "USER" });
-    expectAuthError(await rejectionOf(listUsers(u.actor, userListQuerySchema.parse({}), CTX)), "forbidden");
+    expectAuthError(await rejectionOf(listUsers(promotedActor, userListQuerySchema.parse({}), CTX)), "unauthenticated");
 
     const changes = await events("privilege_permissions_changed", { userId: u.id });
     expect(changes.map((e) => e.detail)).toEqual([
@@ -200,7 +210,8 @@ describe("role changes", () => {
       const results = await Promise.allSettled([changeUserRole(a.actor, b.id, "USER", CTX), changeUserRole(b.actor, a.id, "USER", CTX)]);
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-      expectAuthError(refused.reason, "forbidden");
+      // Refused either as no longer an admin, or because the demotion already ended the session.
+      expect(["forbidden", "unauthenticated"]).toContain((refused.reason as AuthError).code);
       const admins = await h.db.user.findMany({ where: { role: "ADMIN", id: { in: [a.id, b.id] } } });
       expect(admins).toHaveLength(1);
       // Clean slate for the next round: the survivor leaves the stage.
@@ -237,7 +248,7 @@ describe("lock and unlock", () => {
   it("locks sign-in for the chosen time, ends every session, and records user_updated", async () => {
     const a = await admin();
     const u = await person();
-    const second = await createSession({ id: u.id, role: "USER" }, CTX);
+    const second = await sessionFor({ id: u.id, role: "USER" }, CTX);
     const t0 = Date.now();
     const r = await lockUserAccount(a.actor, u.id, "24h", CTX);
     expect(r.revokedSessions).toBe(2);
@@ -283,8 +294,8 @@ describe("sessions", () => {
   it("ends one session of the user, or all of them, with events naming the admin", async () => {
     const a = await admin();
     const u = await person();
-    const s2 = await createSession({ id: u.id, role: "USER" }, CTX);
-    const s3 = await createSession({ id: u.id, role: "USER" }, CTX);
+    const s2 = await sessionFor({ id: u.id, role: "USER" }, CTX);
+    const s3 = await sessionFor({ id: u.id, role: "USER" }, CTX);
     const bystander = await person();
 
     await revokeUserSessionAsAdmin(a.actor, u.id, s2.sessionId, CTX);
@@ -319,7 +330,10 @@ describe("mails", () => {
     const mails = mailsTo(h.sink, u.email);
     expect(mails).toHaveLength(1);
     const code = extractCode(mails[0]!);
-    await expect(verifyEmail({ email: u.email, code }, CTX)).resolves.toMatchObject({ userId: u.id });
+    // The code proves the mailbox (this account was made without a signup secret, so the password
+    // is not proven to be the mailbox owner's: it is replaced through a mailed link).
+    await expect(verifyEmail({ email: u.email, code }, CTX)).resolves.toMatchObject({ status: "set-password", email: u.email });
+    expect((await h.db.user.findUniqueOrThrow({ where: { id: u.id } })).emailVerifiedAt).toBeInstanceOf(Date);
     const [event] = await events("authz_admin", { userId: u.id });
     expect(event?.detail).toMatchObject({ action: "resend-verification", actorId: a.id });
     expect(JSON.stringify(event)).not.toContain(code);
@@ -364,7 +378,7 @@ describe("deleting an account", () => {
   it("needs the user's email typed, then cascades sessions, codes and tokens and keeps the audit rows", async () => {
     const a = await admin();
     const u = await person({ verified: false });
-    await createSession({ id: u.id, role: "USER" }, CTX);
+    await sessionFor({ id: u.id, role: "USER" }, CTX);
     await issueOtp(u.id, "VERIFY_EMAIL", u.email);
     await replaceResetToken({ userId: u.id, tokenHash: "a".repeat(64), expiresAt: new Date(Date.now() + 60_000) });
     await signIn({ email: u.email, password: "wrong password entirely" }, CTX).catch(() => {});

@@ -14,7 +14,6 @@ import { DELETE as DELETE_SESSION } from "@/app/api/me/sessions/[id]/route";
 import { GET as SESSIONS } from "@/app/api/me/sessions/route";
 import { settleBackgroundTasks } from "@/lib/auth/background";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "@/lib/auth/constants";
-import { createSession } from "@/lib/auth/session";
 import { verifyPassword } from "@/lib/auth/password";
 import { extractLink } from "../helpers/smtp-sink";
 import {
@@ -27,8 +26,7 @@ import {
   passOneMinute,
   uniqueEmail,
   wrongCode,
-  setupAuthHarness,
-} from "../helpers/auth-harness";
+  setupAuthHarness, sessionFor } from "../helpers/auth-harness";
 
 /**
  * The JSON account endpoints (sign-up, email code, recovery) and the /api/me
@@ -106,7 +104,7 @@ describe("POST /api/auth/register", () => {
     });
     expect(a.status).toBe(202);
     expect(a.headers.get("cache-control")).toBe("no-store");
-    expect(a.body).toEqual({ email, message: expect.stringMatching(/verify-email/) });
+    expect(a.body).toEqual({ email, message: expect.stringMatching(/verify-email/), registration: expect.stringMatching(/^[\w-]{43}$/) });
     const user = await h.db.user.findUniqueOrThrow({ where: { email } });
     expect(user.role).toBe("USER");
     expect(user.emailVerifiedAt).toBeNull();
@@ -120,7 +118,10 @@ describe("POST /api/auth/register", () => {
     const first = await register({ email, name: "Owner", password: PASSWORD });
     const second = await register({ email, name: "Intruder", password: OTHER_PASSWORD });
     expect(second.status).toBe(first.status);
-    expect(second.text).toBe(first.text);
+    // Byte for byte the same, but for the registration (random in every answer).
+    const withoutRegistration = (t: string) => t.replace(/"registration":"[\w-]{43}"/, '"registration":"…"');
+    expect(withoutRegistration(second.text)).toBe(withoutRegistration(first.text));
+    expect(second.body.registration).not.toBe(first.body.registration);
     expect(await h.db.user.count()).toBe(1);
   });
 
@@ -176,8 +177,8 @@ describe("POST /api/auth/verify-email and /api/auth/resend-code", () => {
 
   it("confirms the address with the mailed code and returns a token pair like the token endpoint", async () => {
     const email = uniqueEmail("verify");
-    await call(REGISTER, "/api/auth/register", { json: { email, name: "Ana", password: PASSWORD } });
-    const a = await verify({ email, code: latestCode(h.sink, email) });
+    const registered = await call(REGISTER, "/api/auth/register", { json: { email, name: "Ana", password: PASSWORD } });
+    const a = await verify({ email, code: latestCode(h.sink, email), registration: registered.body.registration });
     expect(a.status).toBe(200);
     expect(a.headers.get("cache-control")).toBe("no-store");
     expect(a.headers.get("pragma")).toBe("no-cache");
@@ -246,6 +247,7 @@ describe("POST /api/auth/verify-email and /api/auth/resend-code", () => {
     // Within the account's cooldown: the same answer, and nothing is sent.
     const before = mailsTo(h.sink, waiting).length;
     expect((await resend({ email: waiting })).text).toBe(unknown.text);
+    await settleBackgroundTasks();
     expect(mailsTo(h.sink, waiting)).toHaveLength(before);
     // Asking again for the same address at once is a 429 with Retry-After.
     const cooling = await resend({ email: waiting });
@@ -253,6 +255,7 @@ describe("POST /api/auth/verify-email and /api/auth/resend-code", () => {
     expect(Number(cooling.headers.get("retry-after"))).toBeGreaterThan(0);
     await passOneMinute(h.db);
     expect((await resend({ email: waiting })).text).toBe(unknown.text);
+    await settleBackgroundTasks(); // the mail goes out after the answer
     expect(mailsTo(h.sink, waiting)).toHaveLength(before + 1);
   });
 });
@@ -362,7 +365,7 @@ describe("/api/me/sessions", () => {
   it("lists the live sessions, this one first, and DELETE ends another one", async () => {
     const s = await signedIn("sessions");
     const user = await h.db.user.findUniqueOrThrow({ where: { id: s.userId } });
-    const phone = await createSession(user, { ip: "198.51.100.1", userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)" });
+    const phone = await sessionFor(user, { ip: "198.51.100.1", userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)" });
     const list = await call(SESSIONS, "/api/me/sessions", { token: s.access });
     expect(list.status).toBe(200);
     const sessions = list.body.sessions as Array<Record<string, unknown>>;
@@ -410,7 +413,7 @@ describe("POST /api/me/password and /api/me/email", () => {
   it("changes the password with the current one and ends the other sessions", async () => {
     const s = await signedIn("pw");
     const user = await h.db.user.findUniqueOrThrow({ where: { id: s.userId } });
-    const other = await createSession(user, { ip: "198.51.100.2" });
+    const other = await sessionFor(user, { ip: "198.51.100.2" });
     const wrong = await call(CHANGE_PASSWORD, "/api/me/password", {
       token: s.access,
       json: { currentPassword: "not my password at all", password: OTHER_PASSWORD },
@@ -454,7 +457,7 @@ describe("POST /api/auth/logout", () => {
   it("ends this session for a Bearer caller; the token stops working at once", async () => {
     const s = await signedIn("out");
     const user = await h.db.user.findUniqueOrThrow({ where: { id: s.userId } });
-    const other = await createSession(user, {});
+    const other = await sessionFor(user, {});
     const a = await call(LOGOUT, "/api/auth/logout", { method: "POST", token: s.access });
     expect(a.status).toBe(200);
     expect(a.body).toEqual({ revoked: 1 });
@@ -469,7 +472,7 @@ describe("POST /api/auth/logout", () => {
   it('signs out everywhere with { "all": true }', async () => {
     const s = await signedIn("all");
     const user = await h.db.user.findUniqueOrThrow({ where: { id: s.userId } });
-    const other = await createSession(user, {});
+    const other = await sessionFor(user, {});
     const a = await call(LOGOUT, "/api/auth/logout", { token: s.access, json: { all: true } });
     expect(a.body).toEqual({ revoked: 2 });
     expect((await call(ME, "/api/me", { token: other.accessToken })).status).toBe(401);

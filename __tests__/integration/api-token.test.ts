@@ -120,7 +120,11 @@ describe("POST /api/auth/token, grant_type=password", () => {
     await signUp(email);
     const before = h.sink.mails.length;
     const a = await passwordGrant(email);
-    expectOAuthError(a, 400, "invalid_grant");
+    expect(a.status).toBe(400);
+    expect(Object.keys(a.body).sort()).toEqual(["error", "error_description", "registration"]);
+    expect(a.body.error).toBe("invalid_grant");
+    // The right password was given: this client may finish with the mailed code.
+    expect(a.body.registration).toMatch(/^[\w-]{43}$/);
     expect(a.body.error_description).toMatch(/must be verified/);
     expect(a.body.error_description).toMatch(/\/api\/auth\/verify-email/);
     expect(await h.db.session.count()).toBe(0);

@@ -1,3 +1,4 @@
+import { settleBackgroundTasks } from "@/lib/auth/background";
 import { createHash } from "node:crypto";
 import { resendVerificationCode, verifyEmail } from "@/lib/auth/accounts";
 import { AuthError } from "@/lib/auth/errors";
@@ -21,9 +22,12 @@ const h = setupAuthHarness();
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
+/** The signup secret of each address signed up here: the verify flow signs in only with it. */
+const registrations = new Map<string, string>();
+
 async function newUser(tag: string): Promise<{ email: string; userId: string; code: string }> {
   const email = uniqueEmail(tag);
-  await signUp(email);
+  registrations.set(email, (await signUp(email)).registration);
   const user = await h.db.user.findUniqueOrThrow({ where: { email } });
   return { email, userId: user.id, code: latestCode(h.sink, email) };
 }
@@ -38,11 +42,16 @@ async function resend(email: string): Promise<string> {
   await passCooldown();
   const before = mailsTo(h.sink, email).length;
   await resendVerificationCode(email, CTX);
+  await settleBackgroundTasks(); // the mail goes out after the answer
   expect(mailsTo(h.sink, email)).toHaveLength(before + 1);
   return latestCode(h.sink, email);
 }
 
-const verify = (email: string, code: string) => verifyEmail({ email, code }, CTX);
+/** Verify as the registrant; a signed-in result is unwrapped to its token pair. */
+const verify = async (email: string, code: string) => {
+  const result = await verifyEmail({ email, code, registration: registrations.get(email) }, CTX);
+  return result.status === "signed-in" ? result.tokens : result;
+};
 
 async function failWith(email: string, code: string, expected: string | string[]): Promise<AuthError> {
   const err = await rejectionOf(verify(email, code));
@@ -142,6 +151,7 @@ describe("email codes", () => {
       await rejectionOf(resendVerificationCode(email, CTX)).catch(() => null),
     ];
     // Nothing more is sent inside the minute, and the caller is told to wait.
+    await settleBackgroundTasks();
     expect(mailsTo(h.sink, email)).toHaveLength(1);
     const limited = answers.find((e) => e instanceof AuthError && e.code === "rate-limited") as AuthError | undefined;
     expect(limited).toBeDefined();
@@ -151,9 +161,11 @@ describe("email codes", () => {
 
     await passCooldown();
     await expect(resendVerificationCode(email, CTX)).resolves.toEqual({ retryAfter: 60 });
+    await settleBackgroundTasks();
     expect(mailsTo(h.sink, email)).toHaveLength(2);
     // …and the cooldown starts again.
     await resendVerificationCode(email, CTX).catch(() => undefined);
+    await settleBackgroundTasks();
     expect(mailsTo(h.sink, email)).toHaveLength(2);
   });
 
@@ -163,10 +175,16 @@ describe("email codes", () => {
     const { email } = await newUser("resend-mail-down");
     await passCooldown();
     h.sink.fail(true);
-    const down = await rejectionOf(resendVerificationCode(email, CTX));
-    expect(observable(down)).toMatchObject({ code: "mail-unavailable", status: 503 });
+    const before = mailsTo(h.sink, email).length;
+    // The answer comes before the mail (its timing must not tell whether the address waits for a code) ...
+    await expect(resendVerificationCode(email, CTX)).resolves.toEqual({ retryAfter: 60 });
+    await settleBackgroundTasks();
+    expect(mailsTo(h.sink, email)).toHaveLength(before);
+    // ... and the failed send spent no cooldown: once mail works, asking again at once gets a code.
     h.sink.fail(false);
     await expect(resendVerificationCode(email, CTX)).resolves.toEqual({ retryAfter: 60 });
+    await settleBackgroundTasks();
+    expect(mailsTo(h.sink, email)).toHaveLength(before + 1);
     const code = latestCode(h.sink, email);
     await expect(verify(email, code)).resolves.toMatchObject({ accessToken: expect.any(String) });
   });

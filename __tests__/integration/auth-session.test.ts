@@ -3,7 +3,6 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { jwtIssuer } from "@/lib/auth/constants";
 import { hashPassword } from "@/lib/auth/password";
 import {
-  createSession,
   invalidateUserSessions,
   refreshSession,
   revokeSession,
@@ -11,7 +10,7 @@ import {
   type TokenPair,
 } from "@/lib/auth/session";
 import { createUser, deleteUser } from "@/lib/data/users";
-import { CTX, PASSWORD, allDbText, uniqueEmail, setupAuthHarness } from "../helpers/auth-harness";
+import { CTX, PASSWORD, allDbText, uniqueEmail, setupAuthHarness, sessionFor } from "../helpers/auth-harness";
 
 const h = setupAuthHarness();
 
@@ -31,7 +30,7 @@ async function newUser(role: "USER" | "ADMIN" = "USER") {
 
 async function signedIn(role: "USER" | "ADMIN" = "USER"): Promise<{ userId: string; tokens: TokenPair }> {
   const user = await newUser(role);
-  return { userId: user.id, tokens: await createSession(user, CTX) };
+  return { userId: user.id, tokens: await sessionFor(user, CTX) };
 }
 
 /** Pretend the rotation of `token` happened `seconds` ago (outside or inside the grace window). */
@@ -100,9 +99,9 @@ describe("validateAccessToken", () => {
 
   it("refuses every session of the user after invalidateUserSessions, optionally keeping one", async () => {
     const user = await newUser();
-    const a = await createSession(user, CTX);
-    const b = await createSession(user, CTX);
-    const c = await createSession(user, CTX);
+    const a = await sessionFor(user, CTX);
+    const b = await sessionFor(user, CTX);
+    const c = await sessionFor(user, CTX);
     const other = await signedIn();
     expect(await invalidateUserSessions(user.id, "password-changed", c.sessionId)).toBe(2);
     expect(await validateAccessToken(a.accessToken)).toBeNull();

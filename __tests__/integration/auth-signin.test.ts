@@ -1,3 +1,4 @@
+import { settleBackgroundTasks } from "@/lib/auth/background";
 import { signIn, verifyEmail } from "@/lib/auth/accounts";
 import { AuthError, INVALID_CREDENTIALS_MESSAGE } from "@/lib/auth/errors";
 import { validateAccessToken } from "@/lib/auth/session";
@@ -124,16 +125,21 @@ describe("sign-in", () => {
     expect(await expireLimit(h.db, "otpSendCooldown", `VERIFY_EMAIL:${user.id}`)).toBe(1);
 
     const result = await attempt(email, PASSWORD);
-    expect(result).toEqual({ status: "verify-email", email });
+    expect(result).toEqual({ status: "verify-email", email, registration: expect.stringMatching(/^[\w-]{43}$/) });
+    await settleBackgroundTasks(); // the code goes out after the answer
     expect(mailsTo(h.sink, email)).toHaveLength(2);
     const freshCode = latestCode(h.sink, email);
     expect(await h.db.session.count()).toBe(0);
     expect(await h.db.authEvent.count({ where: { type: "authn_login_unverified", userId: user.id } })).toBe(1);
 
+    const registration = result.status === "verify-email" ? result.registration : "";
     if (freshCode !== firstCode) {
-      await expect(verifyEmail({ email, code: firstCode }, CTX)).rejects.toMatchObject({ code: "invalid-code" });
+      await expect(verifyEmail({ email, code: firstCode, registration }, CTX)).rejects.toMatchObject({ code: "invalid-code" });
     }
-    await expect(verifyEmail({ email, code: freshCode }, CTX)).resolves.toMatchObject({ userId: user.id });
+    await expect(verifyEmail({ email, code: freshCode, registration }, CTX)).resolves.toMatchObject({
+      status: "signed-in",
+      tokens: { userId: user.id },
+    });
   });
 
   it("answers an unverified account with a wrong password like any failure, sending nothing", async () => {

@@ -25,7 +25,7 @@ describe("sign-up", () => {
   it("creates one unverified user whose password is stored only as a bcrypt hash", async () => {
     const email = uniqueEmail("new");
     const result = await signUp(email, { name: "Ana Tester" });
-    expect(result).toEqual({ email });
+    expect(result).toEqual({ email, registration: expect.stringMatching(/^[\w-]{43}$/) });
 
     const user = await h.db.user.findUniqueOrThrow({ where: { email } });
     expect(user.emailVerifiedAt).toBeNull();
@@ -41,13 +41,15 @@ describe("sign-up", () => {
 
   it("mails a 6-digit code that confirms the address, marks the user verified and returns a working session", async () => {
     const email = uniqueEmail("verify");
-    await signUp(email);
+    const { registration } = await signUp(email);
     const mails = mailsTo(h.sink, email);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toMatch(/code is \d{6}/);
     const code = extractCode(mails[0]!);
 
-    const tokens = await verifyEmail(verifyEmailSchema.parse({ email, code }), CTX);
+    const result = await verifyEmail({ ...verifyEmailSchema.parse({ email, code }), registration }, CTX);
+    if (result.status !== "signed-in") throw new Error("expected a session");
+    const tokens = result.tokens;
     expect(tokens.accessToken.split(".")).toHaveLength(3);
     expect(tokens.refreshToken.length).toBeGreaterThanOrEqual(43);
     expect(tokens.expiresIn).toBe(900);
@@ -62,28 +64,28 @@ describe("sign-up", () => {
     expect(types).toEqual(expect.arrayContaining(["user_created", "authn_email_verified", "authn_login_success"]));
   });
 
-  it("answers a taken email exactly like a new one, mails the owner a notice instead of a code, and keeps the stored hash", async () => {
-    const email = uniqueEmail("taken");
-    const first = await signUp(email, { name: "Owner" });
+  it("a new sign-up for a pending (never verified) address replaces its name and password and mails a fresh code", async () => {
+    const email = uniqueEmail("pending");
+    const first = await signUp(email, { name: "Squatter" });
     const before = await h.db.user.findUniqueOrThrow({ where: { email } });
-    const otpRowsBefore = await h.db.otpCode.count();
 
-    const second = await signUp(email, { name: "Intruder", password: OTHER_PASSWORD });
-    expect(second).toEqual(first);
+    const second = await signUp(email, { name: "Owner", password: OTHER_PASSWORD });
+    expect(Object.keys(second)).toEqual(Object.keys(first));
+    expect(second.email).toBe(first.email);
 
     const mails = mailsTo(h.sink, email);
     expect(mails).toHaveLength(2);
-    const notice = mails[1]!;
-    expect(notice.subject).toMatch(/tried to create/i);
-    expect(() => extractCode(notice)).toThrow();
+    expect(mails[1]!.subject).toMatch(/code is \d{6}/); // a fresh code, at once (no cooldown for a replacement)
 
     const after = await h.db.user.findUniqueOrThrow({ where: { email } });
-    expect(after.passwordHash).toBe(before.passwordHash);
+    expect(after.id).toBe(before.id); // same row: its hourly wrong-code budget carries on
     expect(after.name).toBe("Owner");
-    expect(await verifyPassword(OTHER_PASSWORD, after.passwordHash)).toBe(false);
+    expect(await verifyPassword(OTHER_PASSWORD, after.passwordHash)).toBe(true);
+    expect(await verifyPassword(PASSWORD, after.passwordHash)).toBe(false);
+    expect(after.securityVersion).toBe(before.securityVersion + 1);
+    expect(after.signupSecretHash).not.toBe(before.signupSecretHash);
     expect(await h.db.user.count()).toBe(1);
-    expect(await h.db.otpCode.count()).toBe(otpRowsBefore);
-    expect(await h.db.authEvent.count({ where: { type: "user_signup_existing_email", userId: before.id } })).toBe(1);
+    expect(await h.db.authEvent.count({ where: { type: "user_signup_pending_replaced", userId: before.id } })).toBe(1);
   });
 
   it("answers a taken email of a verified account the same way and does not touch it", async () => {
@@ -92,7 +94,7 @@ describe("sign-up", () => {
     await verifyEmail({ email, code: latestCode(h.sink, email) }, CTX);
     const before = await h.db.user.findUniqueOrThrow({ where: { email } });
 
-    expect(await signUp(email, { password: OTHER_PASSWORD })).toEqual({ email });
+    expect(await signUp(email, { password: OTHER_PASSWORD })).toEqual({ email, registration: expect.stringMatching(/^[\w-]{43}$/) });
     const after = await h.db.user.findUniqueOrThrow({ where: { email } });
     expect(after.passwordHash).toBe(before.passwordHash);
     expect(after.emailVerifiedAt).toEqual(before.emailVerifiedAt);
@@ -174,8 +176,8 @@ describe("sign-up", () => {
   it("does not sign anyone in with the 72-byte password plus extra characters", async () => {
     const exactly72 = "violet kettle drums under nine moons " + "x".repeat(72 - 37);
     const email = uniqueEmail("trunc");
-    await signUp(email, { password: exactly72 });
-    await verifyEmail({ email, code: latestCode(h.sink, email) }, CTX);
+    const { registration } = await signUp(email, { password: exactly72 });
+    await verifyEmail({ email, code: latestCode(h.sink, email), registration }, CTX);
     expect((await signIn(signInSchema.parse({ email, password: exactly72 }), CTX)).status).toBe("signed-in");
     const err = await rejectionOf(signIn(signInSchema.parse({ email, password: `${exactly72}-and-more` }), CTX));
     expect(err).toMatchObject({ code: "invalid-credentials" });
@@ -183,15 +185,14 @@ describe("sign-up", () => {
 
   it("trims and lowercases the email: Victim@X.com is victim@x.com", async () => {
     const result = await signUp("  Victim@X.com ");
-    expect(result).toEqual({ email: "victim@x.com" });
+    expect(result).toEqual({ email: "victim@x.com", registration: expect.stringMatching(/^[\w-]{43}$/) });
     const users = await h.db.user.findMany();
     expect(users.map((u) => u.email)).toEqual(["victim@x.com"]);
     expect(mailsTo(h.sink, "victim@x.com").at(-1)!.subject).toMatch(/code is/);
 
-    // Another spelling is the same account: the owner gets a notice, no second user.
+    // Another spelling is the same (still pending) account: no second user.
     await signUp("VICTIM@x.COM", { password: OTHER_PASSWORD });
     expect(await h.db.user.count()).toBe(1);
-    expect(mailsTo(h.sink, "victim@x.com").at(-1)!.subject).toMatch(/tried to create/i);
     expect(await tableText(h.db, "users")).not.toEqual(expect.arrayContaining([expect.stringContaining("Victim@X.com")]));
   });
 
@@ -206,11 +207,12 @@ describe("sign-up", () => {
     expect(await h.db.otpCode.count()).toBe(0);
 
     h.sink.fail(false);
-    expect(await signUp(email)).toEqual({ email });
+    const again = await signUp(email);
+    expect(again).toEqual({ email, registration: expect.stringMatching(/^[\w-]{43}$/) });
     const user = await h.db.user.findUniqueOrThrow({ where: { email } });
     expect(user.emailVerifiedAt).toBeNull();
-    const tokens = await verifyEmail({ email, code: latestCode(h.sink, email) }, CTX);
-    expect(tokens.userId).toBe(user.id);
+    const result = await verifyEmail({ email, code: latestCode(h.sink, email), registration: again.registration }, CTX);
+    expect(result.status === "signed-in" && result.tokens.userId).toBe(user.id);
   });
 
   it("while SMTP is down, a taken email gets the same answer as a new one (no enumeration)", async () => {
@@ -230,8 +232,8 @@ describe("sign-up", () => {
   it("two simultaneous sign-ups with one email make one user and answer both the same", async () => {
     const email = uniqueEmail("race");
     const [a, b] = await Promise.all([signUp(email), signUp(email, { password: OTHER_PASSWORD })]);
-    expect(a).toEqual({ email });
-    expect(b).toEqual({ email });
+    expect(a).toEqual({ email, registration: expect.stringMatching(/^[\w-]{43}$/) });
+    expect(b).toEqual({ email, registration: expect.stringMatching(/^[\w-]{43}$/) });
     expect(await h.db.user.count()).toBe(1);
   });
 

@@ -16,7 +16,7 @@ import {
   type Actor,
 } from "@/lib/auth/profile";
 import { checkResetToken, requestPasswordReset } from "@/lib/auth/recovery";
-import { createSession, validateAccessToken, type TokenPair } from "@/lib/auth/session";
+import { validateAccessToken, type TokenPair } from "@/lib/auth/session";
 import { recordEvent } from "@/lib/data/audit";
 import { ACTIVITY_PAGE_SIZE } from "@/lib/validation/account";
 import { extractCode, extractLink } from "../helpers/smtp-sink";
@@ -31,8 +31,7 @@ import {
   rejectionOf,
   setupAuthHarness,
   uniqueEmail,
-  wrongCode,
-} from "../helpers/auth-harness";
+  wrongCode, sessionFor } from "../helpers/auth-harness";
 
 const h = setupAuthHarness();
 
@@ -54,7 +53,7 @@ async function person(tag: string): Promise<Person> {
 }
 
 async function otherDevice(p: Person, userAgent = FIREFOX_WINDOWS, ip = "198.51.100.9"): Promise<TokenPair> {
-  return createSession({ id: p.userId, role: "USER" }, { ...CTX, userAgent, ip });
+  return sessionFor({ id: p.userId, role: "USER" }, { ...CTX, userAgent, ip });
 }
 
 async function canSignIn(email: string, password: string): Promise<boolean> {

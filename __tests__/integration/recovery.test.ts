@@ -15,7 +15,7 @@ import {
   requestPasswordReset,
   resetPassword,
 } from "@/lib/auth/recovery";
-import { createSession, validateAccessToken } from "@/lib/auth/session";
+import { validateAccessToken } from "@/lib/auth/session";
 import { extractLink } from "../helpers/smtp-sink";
 import {
   CTX,
@@ -28,8 +28,7 @@ import {
   rejectionOf,
   signUp,
   uniqueEmail,
-  setupAuthHarness,
-} from "../helpers/auth-harness";
+  setupAuthHarness, sessionFor } from "../helpers/auth-harness";
 
 const h = setupAuthHarness();
 
@@ -244,7 +243,7 @@ describe("resetting the password", () => {
   it("sets the new password, revokes every session, records the event, mails a notice and signs nobody in", async () => {
     const { email, tokens } = await createVerifiedUser(h.sink, uniqueEmail("done"));
     const user = await userRow(email);
-    const second = await createSession(user, CTX);
+    const second = await sessionFor(user, CTX);
     expect(await validateAccessToken(tokens.accessToken)).not.toBeNull();
     const { token } = await requestToken(email);
 

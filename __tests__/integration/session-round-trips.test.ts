@@ -32,9 +32,16 @@ async function counted<T>(fn: () => Promise<T>): Promise<{ value: T; queries: st
 }
 
 let n = 0;
+const SIGN_IN = { kind: "sign-in", securityVersion: 0 } as const;
+/** A verified user straight in the table (no sign-up flow: these tests count queries). */
+async function verifiedUser(email: string, name: string) {
+  const user = await createUser({ email, name, passwordHash: "$2b$04$not.a.real.hash" });
+  await t.db.user.update({ where: { id: user.id }, data: { emailVerifiedAt: new Date() } });
+  return user;
+}
 async function signedIn() {
-  const user = await createUser({ email: `trips${++n}@example.com`, name: "Ada Trips", passwordHash: "$2b$04$not.a.real.hash" });
-  return { user, tokens: await createSession({ id: user.id, role: user.role }, CTX) };
+  const user = await verifiedUser(`trips${++n}@example.com`, "Ada Trips");
+  return { user, tokens: (await createSession(user, SIGN_IN, CTX))! };
 }
 
 describe("database round trips of a session check", () => {
@@ -55,7 +62,9 @@ describe("database round trips of a session check", () => {
       lastUsedAt: expect.any(Date),
       expiresAt: expect.any(Date),
       revokedAt: null,
-      user: { id: user.id, email: user.email, name: "Ada Trips", role: "USER", emailVerifiedAt: null, createdAt: user.createdAt },
+      securityVersion: 0,
+      userSecurityVersion: 0,
+      user: { id: user.id, email: user.email, name: "Ada Trips", role: "USER", emailVerifiedAt: expect.any(Date), createdAt: user.createdAt },
     });
     expect(value!.session.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 3600 * 1000);
   });
@@ -106,10 +115,11 @@ describe("database round trips of a session check", () => {
 
 describe("starting a session", () => {
   it("inserts the session and its first refresh token in one statement, with time-ordered ids and the right instants", async () => {
-    const user = await createUser({ email: `start${++n}@example.com`, name: "Ada Start", passwordHash: "$2b$04$not.a.real.hash" });
+    const user = await verifiedUser(`start${++n}@example.com`, "Ada Start");
     const before = Date.now();
-    const { value: tokens, queries } = await counted(() => createSession({ id: user.id, role: user.role }, CTX));
+    const { value: made, queries } = await counted(() => createSession(user, SIGN_IN, CTX));
     expect(queries).toHaveLength(1);
+    const tokens = made!;
     const session = await t.db.session.findUniqueOrThrow({ where: { id: tokens.sessionId }, include: { refreshTokens: true } });
     expect(session.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(session).toMatchObject({ userId: user.id, userAgent: "jest", ip: "203.0.113.9", revokedAt: null });
@@ -124,7 +134,7 @@ describe("starting a session", () => {
 
   it("a session for a user who does not exist fails whole: no session row left behind", async () => {
     const ghost = "01900000-0000-7000-8000-000000000000";
-    await expect(createSession({ id: ghost, role: "USER" }, CTX)).rejects.toThrow();
+    await expect(createSession({ id: ghost, role: "USER" }, SIGN_IN, CTX)).resolves.toBeNull();
     expect(await t.db.session.count({ where: { userId: ghost } })).toBe(0);
   });
 });

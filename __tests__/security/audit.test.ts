@@ -15,11 +15,11 @@ import { settleBackgroundTasks } from "@/lib/auth/background";
 import { ACCESS_COOKIE, LOCKOUT_THRESHOLD } from "@/lib/auth/constants";
 import { changePassword, confirmEmailChange, requestEmailChange } from "@/lib/auth/profile";
 import { requestPasswordReset, resetPassword } from "@/lib/auth/recovery";
-import { createSession, refreshSession } from "@/lib/auth/session";
+import { refreshSession } from "@/lib/auth/session";
 import { createLogger } from "@/lib/log";
 import { signUpSchema, verifyEmailSchema } from "@/lib/validation/auth";
 import { extractCode, extractLink } from "../helpers/smtp-sink";
-import { ALL_TABLES, PASSWORD, OTHER_PASSWORD, latestCode, mailsTo, setupAuthHarness, tableText, uniqueEmail } from "../helpers/auth-harness";
+import { ALL_TABLES, PASSWORD, OTHER_PASSWORD, latestCode, mailsTo, setupAuthHarness, tableText, uniqueEmail, sessionFor } from "../helpers/auth-harness";
 
 const h = setupAuthHarness();
 
@@ -42,10 +42,12 @@ async function runEveryFlow(): Promise<Flows> {
 
   // Sign-up and verify (the verify also signs in).
   const email = uniqueEmail("audit");
-  await registerAccount(signUpSchema.parse({ email, name: "Ana Tester", password: PASSWORD }), CTX);
+  const { registration } = await registerAccount(signUpSchema.parse({ email, name: "Ana Tester", password: PASSWORD }), CTX);
   const code = latestCode(h.sink, email);
-  const first = await verifyEmail(verifyEmailSchema.parse({ email, code }), CTX);
-  keep(code, first.accessToken, first.refreshToken);
+  const verified = await verifyEmail({ ...verifyEmailSchema.parse({ email, code }), registration }, CTX);
+  if (verified.status !== "signed-in") throw new Error("not signed in");
+  const first = verified.tokens;
+  keep(code, registration, first.accessToken, first.refreshToken);
   const userId = await idOf(email);
   expected.push(...["user_created", "authn_email_verified", "authn_login_success"].map((type) => ({ type, userId, ip: CTX.ip })));
 
@@ -71,11 +73,11 @@ async function runEveryFlow(): Promise<Flows> {
   // Sign-out through the API, and a CSRF rejection: the context comes from the request's headers.
   h.setEnv({ TRUST_PROXY_HEADER: "x-forwarded-for" });
   const http = { "user-agent": CTX.userAgent, "x-request-id": "audit-request-2", "x-forwarded-for": "203.0.113.51" };
-  const third = await createSession({ id: userId, role: "USER" }, CTX);
+  const third = await sessionFor({ id: userId, role: "USER" }, CTX);
   keep(third.accessToken, third.refreshToken);
   await LOGOUT(new NextRequest(new URL("/api/auth/logout", "http://localhost:3000"), { method: "POST", headers: { ...http, authorization: `Bearer ${third.accessToken}` } }));
   expected.push({ type: "logout", userId, ip: "203.0.113.51" });
-  const fourth = await createSession({ id: userId, role: "USER" }, CTX);
+  const fourth = await sessionFor({ id: userId, role: "USER" }, CTX);
   keep(fourth.accessToken, fourth.refreshToken);
   await PATCH_ME(
     new NextRequest(new URL("/api/me", "http://localhost:3000"), {
@@ -100,7 +102,7 @@ async function runEveryFlow(): Promise<Flows> {
   expected.push({ type: "authn_password_reset_request", userId, ip: CTX.ip }, { type: "authn_password_reset", userId, ip: CTX.ip });
 
   // Email change with the code sent to the new address.
-  const fifth = await createSession({ id: userId, role: "USER" }, CTX);
+  const fifth = await sessionFor({ id: userId, role: "USER" }, CTX);
   keep(fifth.accessToken, fifth.refreshToken);
   const newEmail = uniqueEmail("moved");
   await requestEmailChange({ userId, sessionId: fifth.sessionId }, { newEmail, currentPassword: THIRD_PASSWORD }, CTX);
@@ -115,7 +117,7 @@ async function runEveryFlow(): Promise<Flows> {
   await registerAccount(signUpSchema.parse({ email: adminEmail, name: "Ada Admin", password: PASSWORD }), CTX);
   const adminId = await idOf(adminEmail);
   await h.db.user.update({ where: { id: adminId }, data: { role: "ADMIN", emailVerifiedAt: new Date() } });
-  const adminSession = await createSession({ id: adminId, role: "ADMIN" }, CTX);
+  const adminSession = await sessionFor({ id: adminId, role: "ADMIN" }, CTX);
   keep(adminSession.accessToken, adminSession.refreshToken);
   await changeUserRole({ userId: adminId, sessionId: adminSession.sessionId }, userId, "ADMIN", CTX);
   expected.push({ type: "privilege_permissions_changed", userId, ip: CTX.ip });

@@ -28,7 +28,7 @@ import { AuthError } from "./errors";
 import { issueOtp, refundOtpSend } from "./otp";
 import { describeDevice, type DeviceInfo } from "./profile";
 import { requestPasswordReset } from "./recovery";
-import { invalidateUserSessions } from "./session";
+import { invalidateUserSessions, isSessionAlive } from "./session";
 
 /**
  * Administration: users, their sessions and the audit trail. Shared by the
@@ -134,6 +134,7 @@ export type UserListQuery = z.infer<typeof userListQuerySchema>;
 export const AUDIT_EVENT_LABELS: Record<AuthEventType, string> = {
   user_created: "Account created",
   user_signup_existing_email: "Sign-up with a taken address",
+  user_signup_pending_replaced: "Sign-up replaced an unconfirmed one",
   authn_email_verified: "Email confirmed",
   authn_otp_fail: "Wrong email code",
   authn_otp_fail_max: "Too many wrong email codes",
@@ -251,14 +252,9 @@ type AdminIdentity = { id: string; email: string };
  */
 export async function assertAdmin(actor: AdminActor, ctx: EventContext, action: string): Promise<AdminIdentity> {
   const session = isUuid(actor?.sessionId) ? await findSessionWithUser(actor.sessionId) : null;
-  const now = Date.now();
-  const alive =
-    session !== null &&
-    session.userId === actor.userId &&
-    !session.revokedAt &&
-    session.expiresAt.getTime() > now &&
-    session.lastUsedAt.getTime() + getEnv().SESSION_IDLE_TTL_SECONDS * 1000 > now;
-  if (!alive) throw new AuthError("unauthenticated", SESSION_ENDED_MESSAGE);
+  if (!session || session.userId !== actor.userId || !isSessionAlive(session)) {
+    throw new AuthError("unauthenticated", SESSION_ENDED_MESSAGE);
+  }
   if (session.user.role !== "ADMIN") {
     await recordEvent("authz_fail", ctx, {
       userId: session.user.id,

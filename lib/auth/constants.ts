@@ -38,6 +38,9 @@ export function jwtAudience(): string {
 export const ACCESS_COOKIE = isProduction ? "__Host-gh_at" : "gh_at";
 export const REFRESH_COOKIE = isProduction ? "__Secure-gh_rt" : "gh_rt";
 export const REFRESH_PATH = "/api/auth/refresh";
+/** The signup secret of a pending account (lib/auth/accounts.ts): only the browser that signed up holds it. */
+export const SIGNUP_COOKIE = isProduction ? "__Host-gh_su" : "gh_su";
+export const SIGNUP_COOKIE_MAX_AGE_SECONDS = 7 * 24 * 3600;
 export const SECURE_COOKIES = isProduction;
 
 export const PROTECTED_PREFIXES = ["/dashboard", "/account", "/admin"];

@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies } from "next/headers";
 import { getEnv } from "../env";
-import { ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_PATH, SECURE_COOKIES } from "./constants";
+import { ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_PATH, SECURE_COOKIES, SIGNUP_COOKIE, SIGNUP_COOKIE_MAX_AGE_SECONDS } from "./constants";
 import type { TokenPair } from "./session";
 
 /**
@@ -36,4 +36,26 @@ export async function deleteSessionCookies(): Promise<void> {
 
 export async function readAccessCookie(): Promise<string | undefined> {
   return (await cookies()).get(ACCESS_COOKIE)?.value;
+}
+
+/**
+ * The signup secret of a pending account: whoever holds it chose the account's
+ * password, so the mailed code signs in only the browser that has it.
+ */
+export async function setSignupCookie(registration: string): Promise<void> {
+  (await cookies()).set(SIGNUP_COOKIE, registration, {
+    httpOnly: true,
+    secure: SECURE_COOKIES,
+    sameSite: "lax",
+    path: "/",
+    maxAge: SIGNUP_COOKIE_MAX_AGE_SECONDS,
+  });
+}
+
+export async function readSignupCookie(): Promise<string | undefined> {
+  return (await cookies()).get(SIGNUP_COOKIE)?.value;
+}
+
+export async function deleteSignupCookie(): Promise<void> {
+  (await cookies()).set(SIGNUP_COOKIE, "", { httpOnly: true, secure: SECURE_COOKIES, sameSite: "lax", path: "/", maxAge: 0 });
 }

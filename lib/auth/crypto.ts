@@ -43,3 +43,15 @@ export function safeEqualHex(a: string, b: string): boolean {
 export function deriveSuccessorToken(token: string): string {
   return createHmac("sha256", derivedKey("refresh-successor")).update(token, "utf8").digest("base64url");
 }
+
+const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A well-formed bcrypt hash (the configured cost, random salt and digest) that
+ * no password matches: a discarded password's replacement. Checking against
+ * it costs what any check costs, so it tells nothing by timing.
+ */
+export function unusablePasswordHash(): string {
+  const body = Array.from(randomBytes(53), (b) => BCRYPT_ALPHABET[b & 63]).join("");
+  return `$2b$${String(getEnv().BCRYPT_COST).padStart(2, "0")}$${body}`;
+}

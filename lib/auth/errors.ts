@@ -37,5 +37,12 @@ export class AuthError extends Error {
   }
 }
 
+/** A new password that is too short, too long or too guessable; the message says why. */
+export class WeakPasswordError extends AuthError {
+  constructor(message: string) {
+    super("validation-failed", message);
+  }
+}
+
 /** The one answer for every failed sign-in: unknown email, wrong password, locked. */
 export const INVALID_CREDENTIALS_MESSAGE = "That email and password combination didn't work.";

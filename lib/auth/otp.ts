@@ -18,10 +18,20 @@ function codeHash(userId: string, purpose: OtpPurpose, email: string, code: stri
 
 export type IssueResult = { sent: true; code: string } | { sent: false; retryAfter: number };
 
-/** Make a new code if the account's send budget allows (1 per 60 s, 5 per hour). */
-export async function issueOtp(userId: string, purpose: OtpPurpose, email: string): Promise<IssueResult> {
+/**
+ * Make a new code if the account's send budget allows (1 per 60 s, 5 per hour).
+ * `skipCooldown`: a new sign-up that replaced a pending account needs its own
+ * code now (the one mailed a moment ago belongs to the replaced registration's
+ * story); the hourly budget still applies.
+ */
+export async function issueOtp(
+  userId: string,
+  purpose: OtpPurpose,
+  email: string,
+  opts: { skipCooldown?: boolean } = {},
+): Promise<IssueResult> {
   const cooldown = await consume("otpSendCooldown", `${purpose}:${userId}`);
-  if (!cooldown.allowed) return { sent: false, retryAfter: cooldown.retryAfter };
+  if (!cooldown.allowed && !opts.skipCooldown) return { sent: false, retryAfter: cooldown.retryAfter };
   const hourly = await consume("otpSendsPerHour", `${purpose}:${userId}`);
   if (!hourly.allowed) return { sent: false, retryAfter: hourly.retryAfter };
   const code = randomSixDigitCode();

@@ -5,12 +5,12 @@ import { findLiveOtpCode } from "../data/otp-codes";
 import { invalidateUserResetTokens } from "../data/reset-tokens";
 import { listActiveSessions, revokeUserSessionRow } from "../data/sessions";
 import {
+  changePasswordRow,
   changeUserEmail,
   EmailTakenError,
   findUserByEmail,
   findUserById,
   listUserEventsPage,
-  updatePasswordHash,
   updateUserName,
   type UserRecord,
 } from "../data/users";
@@ -124,8 +124,16 @@ export async function changePassword(
   await confirmCurrentPassword(user, input.currentPassword, ctx);
   assertAcceptablePassword(input.password, user);
 
-  await updatePasswordHash(user.id, await hashPassword(input.password));
-  const revokedSessions = await invalidateUserSessions(user.id, "password-changed", actor.sessionId);
+  // Conditional on the credentials that were just checked: a reset or lock
+  // that committed while bcrypt ran wins, and this changes nothing.
+  const revokedSessions = await changePasswordRow({
+    id: user.id,
+    passwordHash: await hashPassword(input.password),
+    expectedVersion: user.securityVersion,
+    keepSessionId: actor.sessionId,
+    reason: "password-changed",
+  });
+  if (revokedSessions === null) throw new AuthError("unauthenticated", SESSION_ENDED_MESSAGE);
   await invalidateUserResetTokens(user.id);
   await recordEvent("authn_password_change", ctx, { userId: user.id, email: user.email, detail: { revokedSessions } });
   await sendPasswordChangedMail(user.email, { name: user.name, when: new Date() }).catch(logMailFailure("password changed"));
@@ -154,9 +162,12 @@ export async function requestEmailChange(
 
   // Don't leak whether another account holds the address: a code is stored and
   // the same answer given either way (so the confirm step answers alike too),
-  // but only a free address is sent the code. Mail goes out after the answer,
-  // so its delivery time tells nothing either.
-  const taken = (await findUserByEmail(newEmail)) !== null;
+  // but only a free address is sent the code. An address held by a *pending*
+  // account counts as free: nobody has proven it, and whoever proves it now
+  // owns it (the pending account gives way on confirm). Mail goes out after
+  // the answer, so its delivery time tells nothing either.
+  const holder = await findUserByEmail(newEmail);
+  const taken = holder !== null && holder.emailVerifiedAt !== null;
   const issued = await issueOtp(user.id, "CHANGE_EMAIL", newEmail);
   if (!issued.sent) {
     throw new AuthError(

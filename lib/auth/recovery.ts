@@ -5,11 +5,10 @@ import { findUserByEmail, findUserById, type UserRecord } from "../data/users";
 import { getEnv } from "../env";
 import { sendPasswordResetDoneMail, sendPasswordResetMail } from "../mail";
 import { emailSchema, newPasswordSchema } from "../validation/auth";
-import { WeakPasswordError } from "./accounts";
 import { runInBackground } from "./background";
 import { RESET_TOKEN_TTL_SECONDS } from "./constants";
 import { randomToken, sha256Hex } from "./crypto";
-import { AuthError } from "./errors";
+import { AuthError, WeakPasswordError } from "./errors";
 import { hashPassword } from "./password";
 import { passwordWeakness } from "./password-strength";
 import { consume } from "./rate-limit";
@@ -49,7 +48,8 @@ export function resetLink(token: string): string {
   return `${getEnv().APP_URL.replace(/\/+$/, "")}/reset-password?token=${encodeURIComponent(token)}`;
 }
 
-async function mailResetLink(user: UserRecord, ctx: Ctx): Promise<void> {
+/** Mail a fresh single-use link (within the per-account budget); also how a just-proven address gets its first password. */
+export async function mailResetLink(user: UserRecord, ctx: Ctx): Promise<void> {
   const budget = await consume(RESET_MAIL_BUDGET_RULE, resetMailBudgetKey(user.id));
   if (!budget.allowed) {
     await recordEvent("rate_limit_exceeded", ctx, { userId: user.id, email: user.email, detail: { rule: "resetMailsPerHour" } });

@@ -6,10 +6,11 @@ import {
   findRefreshToken,
   findRefreshTokenState,
   findSessionWithUser,
-  insertSession,
+  insertSessionIf,
   revokeSessionRow,
   revokeUserSessionRows,
   rotateRefreshTokenRow,
+  type SessionCondition,
   type SessionWithUser,
 } from "../data/sessions";
 import { deriveSuccessorToken, randomToken, sha256Hex } from "./crypto";
@@ -28,26 +29,38 @@ export type TokenPair = {
   userId: string;
 };
 
-function isSessionAlive(s: Pick<SessionWithUser, "revokedAt" | "expiresAt" | "lastUsedAt">, now = new Date()): boolean {
+type Liveness = Pick<SessionWithUser, "revokedAt" | "expiresAt" | "lastUsedAt" | "securityVersion" | "userSecurityVersion">;
+
+/** Not revoked, not past its absolute or idle end, and made under the user's current credentials. */
+export function isSessionAlive(s: Liveness, now = new Date()): boolean {
   if (s.revokedAt) return false;
+  // Made under credentials that have changed since (reset, password change,
+  // admin lock, role change, sign-out everywhere): dead, whatever its timing.
+  if (s.securityVersion !== s.userSecurityVersion) return false;
   if (s.expiresAt <= now) return false;
   return s.lastUsedAt.getTime() + getEnv().SESSION_IDLE_TTL_SECONDS * 1000 > now.getTime();
 }
 
-/** Start a session for a user who just proved who they are. */
+/**
+ * Start a session for a user who just proved who they are, if what was checked
+ * still holds when the row is written (see SessionCondition): null otherwise,
+ * and the caller answers as for any failed sign-in.
+ */
 export async function createSession(
   user: { id: string; role: "USER" | "ADMIN" },
+  condition: SessionCondition,
   ctx: EventContext,
-): Promise<TokenPair> {
+): Promise<TokenPair | null> {
   const env = getEnv();
   const refreshToken = randomToken(32);
-  const session = await insertSession({
+  const session = await insertSessionIf(condition, {
     userId: user.id,
     userAgent: ctx.userAgent ?? null,
     ip: ctx.ip ?? null,
     expiresAt: new Date(Date.now() + env.SESSION_ABSOLUTE_TTL_SECONDS * 1000),
     refreshTokenHash: sha256Hex(refreshToken),
   });
+  if (!session) return null;
   const accessToken = await signAccessToken({ userId: user.id, sessionId: session.id, role: user.role });
   return { accessToken, refreshToken, expiresIn: env.ACCESS_TOKEN_TTL_SECONDS, sessionId: session.id, userId: user.id };
 }
@@ -71,7 +84,7 @@ export async function refreshSession(refreshToken: string, ctx: EventContext): P
   const now = new Date();
   if (!isSessionAlive(session, now)) {
     if (!session.revokedAt) {
-      await revokeSessionRow(session.id, "expired");
+      await revokeSessionRow(session.id, session.securityVersion !== session.userSecurityVersion ? "credentials-changed" : "expired");
       await recordEvent("session_expired", ctx, { userId: session.userId, email: session.user.email });
     }
     return { ok: false, reason: "expired" };
@@ -152,7 +165,11 @@ export async function revokeSession(sessionId: string, reason: string): Promise<
   return revokeSessionRow(sessionId, reason);
 }
 
-/** Sign out everywhere (optionally keeping the current device). */
+/**
+ * Sign out everywhere (optionally keeping the current device): revokes the
+ * sessions and moves the credentials version on, so even a sign-in in flight
+ * at this moment ends up with no usable session.
+ */
 export async function invalidateUserSessions(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
   return revokeUserSessionRows(userId, reason, exceptSessionId);
 }

@@ -10,6 +10,7 @@ import type { Prisma } from "../db/generated/client";
 export type AuthEventType =
   | "user_created"
   | "user_signup_existing_email"
+  | "user_signup_pending_replaced"
   | "authn_email_verified"
   | "authn_otp_fail"
   | "authn_otp_fail_max"

@@ -54,6 +54,8 @@ export async function consumeResetToken(input: { tokenHash: string; passwordHash
       "locked_until" = CASE WHEN "admin_locked" THEN "locked_until" ELSE NULL END,
       "security_version" = "security_version" + 1,
       "email_verified_at" = COALESCE("email_verified_at", now()),
+      -- The mailbox owner chose this password: a pending registration's secret dies.
+      "signup_secret_hash" = NULL,
       "updated_at" = now()
     FROM claimed
     WHERE "users"."id" = claimed."user_id"

@@ -13,6 +13,10 @@ export type SessionWithUser = {
   lastUsedAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
+  /** The credentials version the session was made under. */
+  securityVersion: number;
+  /** The user's current one: a session whose version is behind is dead. */
+  userSecurityVersion: number;
   user: { id: string; email: string; name: string; role: Role; emailVerifiedAt: Date | null; createdAt: Date };
 };
 
@@ -24,6 +28,8 @@ type SessionUserRow = {
   last_used_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
+  security_version: number;
+  user_security_version: number;
   email: string;
   name: string;
   role: Role;
@@ -36,7 +42,7 @@ type SessionUserRow = {
 // every authenticated request makes.
 const SESSION_USER_COLUMNS = Prisma.sql`
   s."id", s."user_id", s."created_at", s."last_used_at", s."expires_at", s."revoked_at",
-  u."email", u."name", u."role"::text AS "role", u."email_verified_at", u."created_at" AS "user_created_at"`;
+  s."security_version", u."security_version" AS "user_security_version", u."email", u."name", u."role"::text AS "role", u."email_verified_at", u."created_at" AS "user_created_at"`;
 
 function toSessionWithUser(r: SessionUserRow): SessionWithUser {
   return {
@@ -46,6 +52,8 @@ function toSessionWithUser(r: SessionUserRow): SessionWithUser {
     lastUsedAt: r.last_used_at,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
+    securityVersion: r.security_version,
+    userSecurityVersion: r.user_security_version,
     user: { id: r.user_id, email: r.email, name: r.name, role: r.role, emailVerifiedAt: r.email_verified_at, createdAt: r.user_created_at },
   };
 }
@@ -60,30 +68,59 @@ function uuidv7(now = Date.now()): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/**
- * A session and its first refresh token in one statement (a data-modifying
- * CTE): atomic like a transaction, without the BEGIN / SELECT / COMMIT round
- * trips Prisma's nested create adds on every sign-in.
- */
-export async function insertSession(input: {
+export type NewSession = {
   userId: string;
   userAgent: string | null;
   ip: string | null;
   expiresAt: Date;
   refreshTokenHash: string;
-}): Promise<{ id: string }> {
+};
+
+/**
+ * What must still hold when the session row is written (check → slow bcrypt →
+ * write is a race otherwise): the credentials version that was checked, no
+ * lock in force, and either a verified address (`sign-in`) or, for the first
+ * sign-in after the mailed code, the pending account's signup secret
+ * (`verify`, which marks the address verified in the same statement).
+ */
+export type SessionCondition =
+  | { kind: "sign-in"; securityVersion: number }
+  | { kind: "verify"; signupSecretHash: string };
+
+/**
+ * A session and its first refresh token in ONE statement (data-modifying
+ * CTEs), made only if the user row still matches `condition` at that moment:
+ * the user update takes the row lock, so a reset, lock or sign-out-everywhere
+ * that commits first is seen (READ COMMITTED re-checks the WHERE on the newest
+ * row) and nothing is written; one that commits after bumps the version and
+ * the new session is stale from then on. Null when the condition failed.
+ */
+export async function insertSessionIf(condition: SessionCondition, input: NewSession): Promise<{ id: string } | null> {
   const sessionId = uuidv7();
+  // One static statement for both kinds (no nested SQL fragments): `secret` is
+  // null for a sign-in, `version` null for a verification.
+  const secret = condition.kind === "verify" ? condition.signupSecretHash : null;
+  const version = condition.kind === "sign-in" ? condition.securityVersion : null;
   const rows = await (await getDb()).$queryRaw<Array<{ id: string }>>`
-    WITH s AS (
-      INSERT INTO "sessions" ("id", "user_id", "user_agent", "ip", "expires_at")
-      VALUES (${sessionId}::uuid, ${input.userId}::uuid, ${input.userAgent}, ${input.ip}, ${input.expiresAt})
+    WITH u AS (
+      UPDATE "users" SET "failed_login_count" = 0, "last_login_at" = now(),
+        "email_verified_at" = COALESCE("email_verified_at", now()), "signup_secret_hash" = NULL
+      WHERE "id" = ${input.userId}::uuid
+        AND ("locked_until" IS NULL OR "locked_until" <= now())
+        AND CASE WHEN ${secret}::text IS NULL
+          THEN "security_version" = ${version}::int AND "email_verified_at" IS NOT NULL
+          ELSE "email_verified_at" IS NULL AND "signup_secret_hash" = ${secret}::text
+        END
+      RETURNING "id", "security_version"
+    ), s AS (
+      INSERT INTO "sessions" ("id", "user_id", "user_agent", "ip", "expires_at", "security_version")
+      SELECT ${sessionId}::uuid, u."id", ${input.userAgent}, ${input.ip}, ${input.expiresAt}, u."security_version" FROM u
       RETURNING "id"
     )
     INSERT INTO "refresh_tokens" ("id", "session_id", "token_hash")
     SELECT ${uuidv7()}::uuid, s."id", ${input.refreshTokenHash} FROM s
     RETURNING "session_id" AS "id"`;
-  if (rows[0]?.id !== sessionId) throw new Error("session insert returned no row");
-  return { id: sessionId };
+  return rows[0]?.id === sessionId ? { id: sessionId } : null;
 }
 
 /** One query: the session row and its user, for every authenticated read. */
@@ -155,13 +192,32 @@ export async function revokeSessionRow(sessionId: string, reason: string): Promi
   return r.count > 0;
 }
 
-/** Revoke every live session of a user, optionally keeping one. Returns how many. */
+/**
+ * Evict a user everywhere (optionally keeping the acting session), in one
+ * statement: every live session is revoked AND the credentials version moves
+ * on, so a sign-in that was mid-bcrypt when this committed cannot leave a
+ * usable session behind (its insert is conditional on the old version, or
+ * its session is stale at once). The kept session is re-stamped with the new
+ * version. Returns how many sessions were revoked.
+ */
 export async function revokeUserSessionRows(userId: string, reason: string, exceptSessionId?: string): Promise<number> {
-  const r = await (await getDb()).session.updateMany({
-    where: { userId, revokedAt: null, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) },
-    data: { revokedAt: new Date(), revokedReason: reason },
-  });
-  return r.count;
+  const keepId = exceptSessionId && isUuid(exceptSessionId) ? exceptSessionId : null;
+  const rows = await (await getDb()).$queryRaw<Array<{ revoked: number }>>`
+    WITH u AS (
+      UPDATE "users" SET "security_version" = "security_version" + 1 WHERE "id" = ${userId}::uuid
+      RETURNING "id", "security_version"
+    ), keep AS (
+      UPDATE "sessions" s SET "security_version" = u."security_version" FROM u
+      WHERE s."id" = ${keepId}::uuid AND s."user_id" = u."id" AND s."revoked_at" IS NULL
+      RETURNING s."id"
+    ), revoked AS (
+      UPDATE "sessions" s SET "revoked_at" = now(), "revoked_reason" = ${reason}
+      WHERE s."user_id" = ${userId}::uuid AND s."revoked_at" IS NULL
+        AND (${keepId}::uuid IS NULL OR s."id" <> ${keepId}::uuid)
+      RETURNING s."id"
+    )
+    SELECT (SELECT count(*) FROM revoked)::int AS "revoked", (SELECT count(*) FROM keep)::int AS "kept"`;
+  return rows[0]?.revoked ?? 0;
 }
 
 export async function listActiveSessions(userId: string, idleCutoff: Date) {

@@ -13,6 +13,8 @@ export type UserRecord = {
   failedLoginCount: number;
   lockedUntil: Date | null;
   lastLoginAt: Date | null;
+  securityVersion: number;
+  signupSecretHash: string | null;
   createdAt: Date;
 };
 
@@ -32,7 +34,12 @@ export class EmailTakenError extends Error {
 }
 
 /** Insert a user; a concurrent sign-up with the same email gets EmailTakenError. */
-export async function createUser(input: { email: string; name: string; passwordHash: string }): Promise<UserRecord> {
+export async function createUser(input: {
+  email: string;
+  name: string;
+  passwordHash: string;
+  signupSecretHash?: string;
+}): Promise<UserRecord> {
   try {
     return await (await getDb()).user.create({ data: input });
   } catch (err) {
@@ -45,8 +52,50 @@ export async function deleteUser(id: string): Promise<void> {
   await (await getDb()).user.deleteMany({ where: { id } });
 }
 
-export async function markEmailVerified(id: string): Promise<void> {
-  await (await getDb()).user.update({ where: { id }, data: { emailVerifiedAt: new Date() } });
+/**
+ * A new sign-up for an address whose account is still pending (never proven)
+ * takes the account over: name, password and signup secret are replaced and the
+ * credentials version moves on, so nothing the earlier registrant chose
+ * survives. Conditional on the account still being pending, in one statement:
+ * a verification that commits first wins, and this matches nothing (null).
+ */
+export async function replacePendingUser(input: {
+  id: string;
+  name: string;
+  passwordHash: string;
+  signupSecretHash: string;
+}): Promise<UserRecord | null> {
+  const rows = await (await getDb()).$queryRaw<Array<{ id: string }>>`
+    UPDATE "users" SET "name" = ${input.name}, "password_hash" = ${input.passwordHash},
+      "signup_secret_hash" = ${input.signupSecretHash}, "security_version" = "security_version" + 1,
+      "failed_login_count" = 0, "updated_at" = now()
+    WHERE "id" = ${input.id}::uuid AND "email_verified_at" IS NULL
+    RETURNING "id"::text AS "id"`;
+  return rows[0] ? findUserById(rows[0].id) : null;
+}
+
+/** A right password on a pending account: this client gets a fresh signup secret (the other one stops working). */
+export async function rotateSignupSecret(input: { id: string; securityVersion: number; signupSecretHash: string }): Promise<boolean> {
+  const n = await (await getDb()).$executeRaw`
+    UPDATE "users" SET "signup_secret_hash" = ${input.signupSecretHash}
+    WHERE "id" = ${input.id}::uuid AND "email_verified_at" IS NULL AND "security_version" = ${input.securityVersion}`;
+  return n === 1;
+}
+
+/**
+ * The mailbox was proven by someone who is not the registrant (no signup
+ * secret): mark the address verified and make the pending password useless
+ * (a hash nothing matches) and the version new, so that whoever chose it cannot
+ * sign in. The owner then chooses a password through a reset link. Not for
+ * locked accounts (an admin's lock holds). True when this call made the change.
+ */
+export async function verifyEmailDiscardingPassword(input: { id: string; unusableHash: string }): Promise<boolean> {
+  const n = await (await getDb()).$executeRaw`
+    UPDATE "users" SET "email_verified_at" = now(), "signup_secret_hash" = NULL,
+      "password_hash" = ${input.unusableHash}, "security_version" = "security_version" + 1, "updated_at" = now()
+    WHERE "id" = ${input.id}::uuid AND "email_verified_at" IS NULL
+      AND ("locked_until" IS NULL OR "locked_until" <= now())`;
+  return n === 1;
 }
 
 /**
@@ -65,36 +114,67 @@ export async function clearFailedLogins(id: string): Promise<void> {
   await (await getDb()).user.update({ where: { id }, data: { failedLoginCount: 0 } });
 }
 
+/**
+ * The brute-force lock. It never shortens or replaces a lock already in place
+ * (an admin's, or a longer one): only an unlocked or expired row is locked.
+ */
 export async function lockUser(id: string, until: Date): Promise<void> {
-  await (await getDb()).user.update({ where: { id }, data: { lockedUntil: until, adminLocked: false, failedLoginCount: 0 } });
-}
-
-export async function recordSuccessfulLogin(id: string): Promise<void> {
-  await (await getDb()).user.update({
-    where: { id },
-    data: { failedLoginCount: 0, lockedUntil: null, lastLoginAt: new Date() },
-  });
+  await (await getDb()).$executeRaw`
+    UPDATE "users" SET "locked_until" = ${until}, "admin_locked" = false, "failed_login_count" = 0
+    WHERE "id" = ${id}::uuid AND ("locked_until" IS NULL OR "locked_until" <= now())`;
 }
 
 export async function updateUserName(id: string, name: string): Promise<void> {
   await (await getDb()).user.update({ where: { id }, data: { name } });
 }
 
-/** Store a new password hash; bumps securityVersion (the password changed). */
-export async function updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-  await (await getDb()).user.update({
-    where: { id },
-    data: { passwordHash, securityVersion: { increment: 1 } },
-  });
+/**
+ * A signed-in password change, in one statement: the new hash is stored only if
+ * the credentials are still the ones that were checked (`expectedVersion`; a
+ * reset or lock that committed meanwhile wins), the version moves on, the
+ * acting session is re-stamped with it and every other session is revoked.
+ * Returns how many sessions were revoked, or null when nothing was changed.
+ */
+export async function changePasswordRow(input: {
+  id: string;
+  passwordHash: string;
+  expectedVersion: number;
+  keepSessionId: string;
+  reason: string;
+}): Promise<number | null> {
+  const rows = await (await getDb()).$queryRaw<Array<{ changed: boolean; revoked: number }>>`
+    WITH u AS (
+      UPDATE "users" SET "password_hash" = ${input.passwordHash}, "security_version" = "security_version" + 1, "updated_at" = now()
+      WHERE "id" = ${input.id}::uuid AND "security_version" = ${input.expectedVersion}
+      RETURNING "id", "security_version"
+    ), keep AS (
+      UPDATE "sessions" s SET "security_version" = u."security_version" FROM u
+      WHERE s."id" = ${input.keepSessionId}::uuid AND s."user_id" = u."id"
+      RETURNING s."id"
+    ), revoked AS (
+      UPDATE "sessions" s SET "revoked_at" = now(), "revoked_reason" = ${input.reason} FROM u
+      WHERE s."user_id" = u."id" AND s."revoked_at" IS NULL AND s."id" <> ${input.keepSessionId}::uuid
+      RETURNING s."id"
+    )
+    SELECT EXISTS (SELECT 1 FROM u) AS "changed", (SELECT count(*) FROM revoked)::int AS "revoked"`;
+  const row = rows[0];
+  return row?.changed ? row.revoked : null;
 }
 
 /**
- * Move the account to a new, just-proven address (marked verified now). An
- * address that another account holds (or took meanwhile) gets EmailTakenError.
+ * Move the account to a new, just-proven address (marked verified now). A
+ * pending account that holds the address (someone signed up with it and never
+ * proved it) gives way: the person who just proved the mailbox owns it. An
+ * address that another verified account holds (or took meanwhile) gets
+ * EmailTakenError.
  */
 export async function changeUserEmail(id: string, email: string): Promise<void> {
+  const db = await getDb();
   try {
-    await (await getDb()).user.update({ where: { id }, data: { email, emailVerifiedAt: new Date() } });
+    await db.$transaction([
+      db.user.deleteMany({ where: { email, emailVerifiedAt: null, id: { not: id } } }),
+      db.user.update({ where: { id }, data: { email, emailVerifiedAt: new Date() } }),
+    ]);
   } catch (err) {
     if ((err as { code?: string }).code === "P2002") throw new EmailTakenError();
     throw err;

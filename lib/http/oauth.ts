@@ -27,6 +27,8 @@ export class OAuthError extends Error {
     public readonly description: string,
     public readonly status = 400,
     public readonly headers: Record<string, string> = {},
+    /** Extra members of the error object (RFC 6749 §5.2 allows them), e.g. `registration`. */
+    public readonly extra: Record<string, string> = {},
   ) {
     super(description);
     this.name = "OAuthError";
@@ -38,8 +40,9 @@ export function oauthErrorResponse(
   description: string,
   status = 400,
   headers: Record<string, string> = {},
+  extra: Record<string, string> = {},
 ): NextResponse {
-  const body: OAuthErrorResponse = { error, error_description: description };
+  const body: OAuthErrorResponse = { ...extra, error, error_description: description };
   return NextResponse.json(body, { status, headers: { ...OAUTH_HEADERS, ...headers } });
 }
 
@@ -56,7 +59,7 @@ export function tokenResponse(tokens: TokenPair): NextResponse {
 
 /** Anything thrown inside an OAuth endpoint → its §5.2 answer. */
 export function toOAuthErrorResponse(err: unknown): NextResponse {
-  if (err instanceof OAuthError) return oauthErrorResponse(err.error, err.description, err.status, err.headers);
+  if (err instanceof OAuthError) return oauthErrorResponse(err.error, err.description, err.status, err.headers, err.extra);
   if (err instanceof AuthError) {
     if (err.code === "rate-limited") {
       return oauthErrorResponse("invalid_request", err.message, 429, { "Retry-After": String(err.retryAfter ?? 60) });

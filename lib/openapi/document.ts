@@ -42,6 +42,7 @@ import {
   tokenResponseSchema,
   updateMeRequestSchema,
   verifyEmailRequestSchema,
+  passwordSetupResponseSchema,
 } from "../validation/api";
 
 /**
@@ -238,9 +239,15 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
           tags: ["Account"],
           operationId: "verifyEmail",
           summary: "Confirm the address with the mailed code (signs in)",
-          description: "A wrong, used or expired code (or an unknown address) is `invalid-code` (400); too many wrong codes are `rate-limited` (429).",
+          description:
+            "With the `registration` secret from the register answer, a right code signs in (a token pair). Without it, the address is confirmed but the pending password is discarded and a link to choose one is mailed (`202`): whoever registered an address first cannot keep access once its owner proves it. " +
+            "A wrong, used or expired code (or an unknown, verified or locked address) is `invalid-code` (400); too many wrong codes are `rate-limited` (429).",
           requestBody: jsonBody(verifyEmailRequestSchema),
-          responses: { "200": tokenSuccess, ...apiErrors(400, 413, 415, 429) },
+          responses: {
+            "200": tokenSuccess,
+            ...ok("Address confirmed; choose a password with the mailed link.", passwordSetupResponseSchema, "202"),
+            ...apiErrors(400, 413, 415, 429),
+          },
         },
       },
       "/api/auth/resend-code": {

@@ -159,21 +159,47 @@ export function registerRequestSchemaFor(minLength = PASSWORD_MIN_DEFAULT) {
   return schema;
 }
 
+const EXAMPLE_REGISTRATION = "q3Jx9mB0Vt7cN1sYpL2wZ8aD5fH4kR6uE0iO9yT3gWe";
+
+/** A signup secret as registerAccount makes it: 32 random bytes, base64url. */
+export const registrationSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "registration must be the value the register answer gave")
+  .meta({ description: "The `registration` value from the register answer (or from a password grant refused for an unverified address)." });
+
 export const acceptedResponseSchema = z
   .object({
     email: z.string().meta({ description: "The address, as normalised (trimmed, lowercased)." }),
     message: z.string(),
+    registration: registrationSchema.meta({
+      description:
+        "Secret proof that this client chose the password. Send it with the code to POST /api/auth/verify-email to be signed in; " +
+        "without it the address is confirmed but the password is discarded (a stranger may have registered the address first) and a link to choose one is mailed.",
+    }),
   })
   .meta({
     id: "RegisterResponse",
     description: "The same answer whether or not the address already has an account.",
-    example: { email: EXAMPLE_EMAIL, message: "If this address can be used, a 6-digit code is on its way." },
+    example: { email: EXAMPLE_EMAIL, message: "If this address can be used, a 6-digit code is on its way.", registration: EXAMPLE_REGISTRATION },
   });
 export type AcceptedResponse = z.infer<typeof acceptedResponseSchema>;
 
 export const verifyEmailRequestSchema = z
-  .object({ email: emailSchema, code: otpCodeSchema })
-  .meta({ id: "VerifyEmailRequest", example: { email: EXAMPLE_EMAIL, code: "123456" } });
+  .object({ email: emailSchema, code: otpCodeSchema, registration: registrationSchema.optional() })
+  .meta({ id: "VerifyEmailRequest", example: { email: EXAMPLE_EMAIL, code: "123456", registration: EXAMPLE_REGISTRATION } });
+
+export const passwordSetupResponseSchema = z
+  .object({
+    status: z.literal("set-password"),
+    email: z.string(),
+    message: z.string(),
+  })
+  .meta({
+    id: "PasswordSetupResponse",
+    description:
+      "The code was right but came without the registration secret: the address is confirmed, the pending password is discarded and a link to choose a new one is mailed.",
+  });
+export type PasswordSetupResponse = z.infer<typeof passwordSetupResponseSchema>;
 
 export const resendCodeRequestSchema = z.object({ email: emailSchema }).meta({ id: "ResendCodeRequest", example: { email: EXAMPLE_EMAIL } });
 

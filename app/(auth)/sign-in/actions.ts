@@ -2,7 +2,7 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { signIn } from "@/lib/auth/accounts";
-import { setSessionCookies } from "@/lib/auth/cookies";
+import { setSessionCookies, setSignupCookie } from "@/lib/auth/cookies";
 import { safeRedirectPath } from "@/lib/auth/redirect";
 import { validatedAction } from "@/lib/auth/validated-action";
 import { signInSchema } from "@/lib/validation/auth";
@@ -20,6 +20,7 @@ export const signInAction = validatedAction(signInSchema, async (data, ctx, raw)
   const result = await signIn(data, ctx);
   let target: string;
   if (result.status === "verify-email") {
+    await setSignupCookie(result.registration); // the right password: this browser may finish with the code
     target = `/verify-email?email=${encodeURIComponent(result.email)}`;
   } else {
     await setSessionCookies(result.tokens);

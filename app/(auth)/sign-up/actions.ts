@@ -1,6 +1,7 @@
 "use server";
 import { redirect } from "next/navigation";
 import { registerAccount } from "@/lib/auth/accounts";
+import { setSignupCookie } from "@/lib/auth/cookies";
 import { validatedAction } from "@/lib/auth/validated-action";
 import { getEnv } from "@/lib/env";
 import { newPasswordSchema, signUpSchema } from "@/lib/validation/auth";
@@ -9,7 +10,9 @@ import { newPasswordSchema, signUpSchema } from "@/lib/validation/auth";
 export const signUpAction = validatedAction(
   () => signUpSchema.extend({ password: newPasswordSchema(getEnv().PASSWORD_MIN_LENGTH) }),
   async (data, ctx) => {
-    const { email } = await registerAccount(data, ctx);
+    const { email, registration } = await registerAccount(data, ctx);
+    // Only this browser can finish signing in with the mailed code.
+    await setSignupCookie(registration);
     redirect(`/verify-email?email=${encodeURIComponent(email)}`);
   },
 );

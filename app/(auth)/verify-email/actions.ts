@@ -1,15 +1,21 @@
 "use server";
 import { redirect } from "next/navigation";
 import { resendVerificationCode, verifyEmail } from "@/lib/auth/accounts";
-import { setSessionCookies } from "@/lib/auth/cookies";
+import { deleteSignupCookie, readSignupCookie, setSessionCookies } from "@/lib/auth/cookies";
 import { DEFAULT_AFTER_SIGN_IN } from "@/lib/auth/constants";
 import { validatedAction } from "@/lib/auth/validated-action";
 import { resendCodeSchema, verifyEmailSchema } from "@/lib/validation/auth";
 
-/** Check the code; success marks the address verified and signs the person in. */
+/**
+ * Check the code; success marks the address verified and signs in the browser
+ * that signed up (it holds the signup cookie). Another browser gets the
+ * address confirmed and a mailed link to choose the password.
+ */
 export const verifyEmailAction = validatedAction(verifyEmailSchema, async (data, ctx) => {
-  const tokens = await verifyEmail(data, ctx);
-  await setSessionCookies(tokens);
+  const result = await verifyEmail({ ...data, registration: await readSignupCookie() }, ctx);
+  await deleteSignupCookie();
+  if (result.status === "set-password") return { status: "success", message: result.message };
+  await setSessionCookies(result.tokens);
   redirect(DEFAULT_AFTER_SIGN_IN);
 });
 

@@ -14,12 +14,14 @@ export const dynamic = "force-dynamic";
  */
 export const POST = apiRoute(async (req) => {
   const input = await parseJsonBody(req, registerRequestSchemaFor(getEnv().PASSWORD_MIN_LENGTH));
-  const { email } = await registerAccount(input, contextFromHeaders(req.headers));
+  const { email, registration } = await registerAccount(input, contextFromHeaders(req.headers));
   const body: AcceptedResponse = {
     email,
-    message: "If this address can be used, a 6-digit code is on its way. Confirm it with POST /api/auth/verify-email.",
+    message: "If this address can be used, a 6-digit code is on its way. Confirm it with POST /api/auth/verify-email, sending this registration with it.",
+    registration,
   };
-  return NextResponse.json(body, { status: 202 });
+  // The registration is a secret: no cache may keep it.
+  return NextResponse.json(body, { status: 202, headers: { "Cache-Control": "no-store" } });
 });
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodsBesides("POST");

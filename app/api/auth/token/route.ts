@@ -57,7 +57,10 @@ export const POST = apiRoute(
         // Only reached with the right password, so this says nothing to a guesser.
         throw new OAuthError(
           "invalid_grant",
-          "The email address must be verified first. We sent a 6-digit code to it: confirm it with POST /api/auth/verify-email.",
+          "The email address must be verified first. We sent a 6-digit code to it: confirm it with POST /api/auth/verify-email, sending this registration with it.",
+          400,
+          {},
+          { registration: result.registration },
         );
       }
       return tokenResponse(result.tokens);
