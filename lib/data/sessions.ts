@@ -13,6 +13,7 @@ export type SessionWithUser = {
   lastUsedAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
+  userAgent: string | null;
   user: { id: string; email: string; name: string; role: Role; emailVerifiedAt: Date | null; createdAt: Date };
 };
 
@@ -24,6 +25,7 @@ type SessionUserRow = {
   last_used_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
+  user_agent: string | null;
   email: string;
   name: string;
   role: Role;
@@ -35,7 +37,7 @@ type SessionUserRow = {
 // query (without the relationJoins preview): this join is the one round trip
 // every authenticated request makes.
 const SESSION_USER_COLUMNS = Prisma.sql`
-  s."id", s."user_id", s."created_at", s."last_used_at", s."expires_at", s."revoked_at",
+  s."id", s."user_id", s."created_at", s."last_used_at", s."expires_at", s."revoked_at", s."user_agent",
   u."email", u."name", u."role"::text AS "role", u."email_verified_at", u."created_at" AS "user_created_at"`;
 
 function toSessionWithUser(r: SessionUserRow): SessionWithUser {
@@ -46,6 +48,7 @@ function toSessionWithUser(r: SessionUserRow): SessionWithUser {
     lastUsedAt: r.last_used_at,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
+    userAgent: r.user_agent,
     user: { id: r.user_id, email: r.email, name: r.name, role: r.role, emailVerifiedAt: r.email_verified_at, createdAt: r.user_created_at },
   };
 }
