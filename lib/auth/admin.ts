@@ -150,6 +150,7 @@ export const AUDIT_EVENT_LABELS: Record<AuthEventType, string> = {
   authn_password_reset_fail: "Invalid reset link submitted",
   authn_token_refreshed: "Session refreshed",
   authn_token_reuse: "Refresh token replayed",
+  authn_token_grace_reuse: "Refresh token replayed within the grace window",
   authn_token_invalid: "Invalid token",
   session_expired: "Session expired",
   session_revoked: "Session revoked",
