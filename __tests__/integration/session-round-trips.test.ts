@@ -55,6 +55,7 @@ describe("database round trips of a session check", () => {
       lastUsedAt: expect.any(Date),
       expiresAt: expect.any(Date),
       revokedAt: null,
+      userAgent: "jest",
       user: { id: user.id, email: user.email, name: "Ada Trips", role: "USER", emailVerifiedAt: null, createdAt: user.createdAt },
     });
     expect(value!.session.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 3600 * 1000);
