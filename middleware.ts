@@ -12,6 +12,7 @@ import {
   REFRESH_PATH,
   REQUEST_ID_HEADER,
   SIGN_IN_PATH,
+  appOrigin,
 } from "./lib/auth/constants";
 import { verifyAccessToken } from "./lib/auth/jwt";
 import { isSameOriginRequest } from "./lib/auth/origin";
@@ -64,6 +65,17 @@ function forbidden(): NextResponse {
   return NextResponse.json({ error: "csrf-rejected", message: CSRF_MESSAGE }, { status: 403 });
 }
 
+/**
+ * A redirect to one of our pages, on the configured public origin (APP_URL):
+ * the host the request reached is whatever the server bound to (`next start -H
+ * 127.0.0.1` reports localhost) or a client-chosen Host, never what the browser should follow.
+ */
+function redirectTo(pathname: string, next?: string): NextResponse {
+  const url = new URL(pathname, appOrigin());
+  if (next !== undefined) url.searchParams.set("next", next);
+  return NextResponse.redirect(url, 303);
+}
+
 function isDecodablePath(pathname: string): boolean {
   try {
     decodeURIComponent(pathname);
@@ -112,11 +124,11 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   // The OAuth endpoints never read cookies (credentials travel in the body), so a
   // browser's stray cookie must not turn their RFC 6749 answers into ours.
   const cookieBlind = OAUTH_PATHS.has(pathname);
-  if (
-    !SAFE_METHODS.has(req.method) &&
-    (!isApi || (hasOurCookies(req) && !cookieBlind)) &&
-    !req.headers.get("authorization")?.startsWith("Bearer ")
-  ) {
+  // A Bearer header is how API clients (no browser, no Origin) authenticate, so
+  // it exempts /api/* only: page POSTs are server actions, which read the
+  // cookie whatever else the request carries, so they keep the browser check.
+  const bearerApiCall = isApi && /^bearer\s/i.test(req.headers.get("authorization") ?? "");
+  if (!SAFE_METHODS.has(req.method) && (!isApi || (hasOurCookies(req) && !cookieBlind)) && !bearerApiCall) {
     if (!isSameOriginRequest(req)) {
       if (!AUDITED_METHODS.has(req.method)) return stamp(forbidden(), "no-store");
       // The edge has no database: a Node route records the refusal and answers the same 403.
@@ -135,17 +147,10 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
     // the action's own session check refreshes or signs out properly.
     const isServerAction = req.method === "POST" && req.headers.has("next-action");
     if (!result.ok && !(isServerAction && result.reason === "expired")) {
-      const url = req.nextUrl.clone();
-      url.search = "";
-      url.pathname = result.reason === "expired" ? REFRESH_PATH : SIGN_IN_PATH;
-      url.searchParams.set("next", target);
-      return stamp(NextResponse.redirect(url, 303), "no-store");
+      return stamp(redirectTo(result.reason === "expired" ? REFRESH_PATH : SIGN_IN_PATH, target), "no-store");
     }
     if ((pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)) && result.claims?.role !== "ADMIN") {
-      const url = req.nextUrl.clone();
-      url.pathname = "/dashboard";
-      url.search = "";
-      return stamp(NextResponse.redirect(url, 303));
+      return stamp(redirectTo("/dashboard"));
     }
   }
 
@@ -153,5 +158,11 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
 }
 
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt).*)"],
+  matcher: [
+    "/((?!_next/static|_next/image|favicon.ico|robots.txt).*)",
+    // Static files are skipped for speed, but a server-action POST aimed at one
+    // would reach Next's action handler unchecked and end as its 500: every
+    // request naming an action meets the Origin check, whatever its path.
+    { source: "/:path*", has: [{ type: "header", key: "next-action" }] },
+  ],
 };

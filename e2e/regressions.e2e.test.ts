@@ -417,6 +417,20 @@ describe("server actions from other origins", () => {
     }
   });
 
+  it("a server-action POST to a path the middleware otherwise skips (/robots.txt, /favicon.ico) from another origin is a 403, never a 500", async () => {
+    const action = await signInActionId();
+    for (const path of ["/robots.txt", "/favicon.ico", "/_next/static/x.js"]) {
+      const res = await fetch(`${app.url}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "next-action": action, origin: EVIL, "content-type": "text/plain;charset=UTF-8" },
+        body: "[]",
+      });
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      expect(await res.json()).toEqual({ error: "csrf-rejected", message: expect.any(String) });
+    }
+  });
+
   it("a cross-site server-action POST refused by the middleware is stored as a malicious_csrf event", async () => {
     const action = await signInActionId();
     const requestId = `csrf-${randomBytes(6).toString("hex")}`;

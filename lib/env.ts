@@ -71,6 +71,9 @@ const envSchema = z
       .optional()
       .transform((v) => (v?.trim() ? v.trim() : undefined))
       .refine((v) => v === undefined || isJwkArray(v), "JWT_VERIFY_KEYS must be a JSON array of public Ed25519 JWKs"),
+    // With JWT_SIGNING_KEY set, HS256 tokens (JWT_SECRET) are refused unless this is on: a switch for
+    // the migration to EdDSA only (tokens signed before it live 15 minutes), read by lib/auth/jwt.ts.
+    JWT_ACCEPT_HS256: bool.default(false),
     JWT_AUDIENCE: z.string().default("gatehouse"),
     ACCESS_TOKEN_TTL_SECONDS: seconds(15 * 60),
     JWT_CLOCK_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(30).default(30),
@@ -106,6 +109,8 @@ const envSchema = z
       .string()
       .default("")
       .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+    // Audit events older than this many days are deleted by the app itself (lib/data/maintenance.ts).
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

@@ -4,6 +4,7 @@ import {
   LOCKED_INDEFINITELY_UNTIL,
   NOT_ADMIN_MESSAGE,
   auditQuerySchema,
+  csvField,
   changeUserRole,
   deleteUserAccount,
   exportAuditCsv,
@@ -547,6 +548,15 @@ describe("the audit list", () => {
       after = p.next;
     } while (after);
     expect(seen).toEqual(all.map((e) => e.id));
+  });
+
+  it("neutralises a formula behind leading spaces, a tab or a CR in CSV fields (OWASP CSV injection)", () => {
+    for (const value of [" =1+2", "   @SUM(A1)", " -2+3", "  +cmd", "\t=1+2", "\r=1+2", "\tplain", "\rplain", " \t=HYPERLINK(1)"]) {
+      expect({ value, field: csvField(value) }).toEqual({ value, field: `"'${value}"` });
+    }
+    for (const value of ["plain", " plain", "a=b", "user@example.test", ""]) {
+      expect({ value, field: csvField(value) }).toEqual({ value, field: `"${value}"` });
+    }
   });
 
   it("exports CSV with every field quoted and formula-looking values neutralised", async () => {

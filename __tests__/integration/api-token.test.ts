@@ -193,9 +193,19 @@ describe("POST /api/auth/token, grant_type=refresh_token", () => {
     expectOAuthError(await refreshGrant(t.refresh_token), 400, "invalid_grant");
   });
 
-  it("needs refresh_token: missing or too long is invalid_request", async () => {
+  it("needs refresh_token: a missing one is invalid_request", async () => {
     expectOAuthError(await token({ form: { grant_type: "refresh_token" } }), 400, "invalid_request");
-    expectOAuthError(await refreshGrant("x".repeat(300)), 400, "invalid_request");
+    expectOAuthError(await token({ json: { grant_type: "refresh_token", refresh_token: 42 } }), 400, "invalid_request");
+  });
+
+  it("answers an access token, or any value over 256 characters, as refresh_token with invalid_grant (RFC 6749 §5.2), whatever its length", async () => {
+    const email = await verifiedUser();
+    const t = expectTokens(await passwordGrant(email));
+    for (const wrong of [t.access_token, "x".repeat(257), "x".repeat(5000)]) {
+      expectOAuthError(await refreshGrant(wrong), 400, "invalid_grant");
+    }
+    // The real refresh token still works: nothing was revoked by the wrong ones.
+    expectTokens(await refreshGrant(t.refresh_token));
   });
 });
 

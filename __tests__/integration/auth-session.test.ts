@@ -193,6 +193,33 @@ describe("refreshSession", () => {
     expect(await h.db.authEvent.count({ where: { type: "authn_token_reuse" } })).toBe(0);
   });
 
+  it("a grace-window replay from the same client gets the same pair and is recorded as authn_token_grace_reuse", async () => {
+    const { userId, tokens: t0 } = await signedIn();
+    const first = await refreshOk(t0.refreshToken);
+    const again = await refreshOk(t0.refreshToken);
+    expect(again.refreshToken).toBe(first.refreshToken);
+    const events = await h.db.authEvent.findMany({ where: { type: "authn_token_grace_reuse" } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ userId, ip: CTX.ip, userAgent: CTX.userAgent, detail: { sessionId: t0.sessionId } });
+  });
+
+  it("a grace-window replay from another client (user agent) is reuse: the session is revoked and authn_token_reuse recorded", async () => {
+    const { userId, tokens: t0 } = await signedIn();
+    const first = await refreshOk(t0.refreshToken);
+    const thief = { ...CTX, userAgent: "curl/8.5.0" };
+    expect(await refreshSession(t0.refreshToken, thief)).toEqual({ ok: false, reason: "reused" });
+    const session = await h.db.session.findUniqueOrThrow({ where: { id: t0.sessionId } });
+    expect(session.revokedReason).toBe("token-reuse");
+    expect(await refreshSession(first.refreshToken, CTX)).toMatchObject({ ok: false });
+    expect(await validateAccessToken(first.accessToken)).toBeNull();
+    const events = await h.db.authEvent.findMany({ where: { type: { in: ["authn_token_reuse", "authn_token_grace_reuse"] } } });
+    expect(events.map((e) => [e.type, e.userId, e.userAgent])).toEqual([["authn_token_reuse", userId, "curl/8.5.0"]]);
+    // No user agent at all is another client too.
+    const { tokens: u0 } = await signedIn();
+    await refreshOk(u0.refreshToken);
+    expect(await refreshSession(u0.refreshToken, { ...CTX, userAgent: null })).toEqual({ ok: false, reason: "reused" });
+  });
+
   it("within the grace window an older token follows the chain to the newest pair", async () => {
     const { tokens: t0 } = await signedIn();
     const t1 = await refreshOk(t0.refreshToken);

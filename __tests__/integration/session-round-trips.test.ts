@@ -62,6 +62,7 @@ describe("database round trips of a session check", () => {
       lastUsedAt: expect.any(Date),
       expiresAt: expect.any(Date),
       revokedAt: null,
+      userAgent: "jest",
       securityVersion: 0,
       userSecurityVersion: 0,
       user: { id: user.id, email: user.email, name: "Ada Trips", role: "USER", emailVerifiedAt: expect.any(Date), createdAt: user.createdAt },

@@ -10,13 +10,13 @@ import { GET as REFRESH_PAGE, POST as REFRESH } from "@/app/api/auth/refresh/rou
 import { POST as CSRF_REFUSED } from "@/app/internal/csrf-refused/route";
 import {
   CLIENT_IP_HEADER,
-  CSRF_AUDIT_LIMIT,
   CSRF_REFUSED_HEADER,
   CSRF_REFUSED_PATH,
   REFRESH_COOKIE,
   REQUEST_ID_HEADER,
 } from "@/lib/auth/constants";
 import { safeRedirectPath } from "@/lib/auth/redirect";
+import { REFUSAL_AUDIT_LIMIT } from "@/lib/data/audit";
 import { sha256Hex } from "@/lib/auth/crypto";
 import { createVerifiedUser, setupAuthHarness, uniqueEmail } from "../helpers/auth-harness";
 
@@ -146,13 +146,13 @@ describe("CSRF refusals are audit events, even those the edge middleware answers
     expect(await h.db.authEvent.count({ where: { requestId: "csrf-audit-direct" } })).toBe(0);
   });
 
-  it(`a flood from one address is refused every time but stored at most ${CSRF_AUDIT_LIMIT.points} times a minute`, async () => {
+  it(`a flood from one address is refused every time but stored at most ${REFUSAL_AUDIT_LIMIT.points} times a minute`, async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < CSRF_AUDIT_LIMIT.points + 5; i++) {
+    for (let i = 0; i < REFUSAL_AUDIT_LIMIT.points + 5; i++) {
       statuses.push((await CSRF_REFUSED(refusal("198.51.100.12", `csrf-flood-${i}`))).status);
     }
     expect(new Set(statuses)).toEqual(new Set([403]));
-    expect(await h.db.authEvent.count({ where: { ip: "198.51.100.12", type: "malicious_csrf" } })).toBe(CSRF_AUDIT_LIMIT.points);
+    expect(await h.db.authEvent.count({ where: { ip: "198.51.100.12", type: "malicious_csrf" } })).toBe(REFUSAL_AUDIT_LIMIT.points);
     // Another address still gets its refusals recorded.
     await CSRF_REFUSED(refusal("198.51.100.13", "csrf-other"));
     expect(await h.db.authEvent.count({ where: { requestId: "csrf-other" } })).toBe(1);

@@ -1,7 +1,7 @@
 /**
  * @jest-environment node
  */
-import { CompactEncrypt, SignJWT, base64url, decodeJwt, generateKeyPair, type JWTPayload } from "jose";
+import { CompactEncrypt, SignJWT, base64url, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from "jose";
 import { signAccessToken, verifyAccessToken } from "@/lib/auth/jwt";
 
 const SECRET = () => new TextEncoder().encode(process.env.JWT_SECRET!);
@@ -213,3 +213,46 @@ describe("verifyAccessToken remembers verified tokens", () => {
   });
 });
 
+describe("verifyAccessToken with EdDSA keys configured (HS256 migration switch)", () => {
+  const saved = { signing: process.env.JWT_SIGNING_KEY, accept: process.env.JWT_ACCEPT_HS256 };
+  beforeAll(async () => {
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    privateJwk = JSON.stringify(await exportJWK(privateKey));
+  });
+  let privateJwk = "";
+  afterEach(() => {
+    for (const [name, value] of [["JWT_SIGNING_KEY", saved.signing], ["JWT_ACCEPT_HS256", saved.accept]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it("refuses HS256 tokens signed with JWT_SECRET once JWT_SIGNING_KEY is set, even one it verified before the switch", async () => {
+    const hs = await token();
+    await expect(verifyAccessToken(hs)).resolves.toMatchObject({ ok: true });
+    process.env.JWT_SIGNING_KEY = privateJwk;
+    await expectInvalid(hs);
+    await expectInvalid(await token({ exp: now() - 600 })); // not even "expired": the refresh page must not be offered
+    const ed = await signAccessToken({ userId: SUB, sessionId: CLAIMS.sid, role: "USER" });
+    expect(decodeProtectedHeader(ed).alg).toBe("EdDSA");
+    await expect(verifyAccessToken(ed)).resolves.toMatchObject({ ok: true });
+  });
+
+  it("accepts them again only while JWT_ACCEPT_HS256 allows it (the migration window)", async () => {
+    process.env.JWT_SIGNING_KEY = privateJwk;
+    const hs = await token();
+    for (const on of ["1", "true", "yes"]) {
+      process.env.JWT_ACCEPT_HS256 = on;
+      await expect(verifyAccessToken(hs)).resolves.toMatchObject({ ok: true });
+    }
+    for (const off of ["0", "false", ""]) {
+      process.env.JWT_ACCEPT_HS256 = off;
+      await expectInvalid(hs);
+    }
+  });
+
+  it("without JWT_SIGNING_KEY, HS256 stays the algorithm, whatever JWT_ACCEPT_HS256 says", async () => {
+    process.env.JWT_ACCEPT_HS256 = "false";
+    await expect(verifyAccessToken(await token())).resolves.toMatchObject({ ok: true });
+  });
+});

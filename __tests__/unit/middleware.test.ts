@@ -2,10 +2,11 @@
  * @jest-environment node
  */
 import { SignJWT } from "jose";
+import { unstable_doesMiddlewareMatch } from "next/experimental/testing/server";
 import { NextRequest } from "next/server";
 import { ACCESS_COOKIE, CSRF_REFUSED_HEADER, CSRF_REFUSED_PATH, REFRESH_COOKIE } from "@/lib/auth/constants";
 import { signAccessToken } from "@/lib/auth/jwt";
-import { middleware } from "@/middleware";
+import { config, middleware } from "@/middleware";
 
 const APP = "http://localhost:3000";
 const USER_ID = "0197a1b2-0000-7000-8000-000000000001";
@@ -274,5 +275,60 @@ describe("middleware: CSRF (Origin / Sec-Fetch-Site)", () => {
       await middleware(request("/api/auth/refresh", { method: "POST", refresh: "opaque", headers: { origin: "https://evil.test" } })),
     );
     await expectCsrfRejected(await middleware(request("/api/auth/refresh", { method: "POST", refresh: "opaque" })));
+  });
+});
+
+describe("middleware: Bearer headers, skipped paths, redirect origin", () => {
+  it("a Bearer header does not switch off the Origin check for a page POST (server action) carrying our cookie", async () => {
+    for (const origin of [undefined, "https://evil.test"]) {
+      const res = await middleware(
+        request("/account/profile", {
+          method: "POST",
+          token: await userToken(),
+          headers: { authorization: "Bearer junk", "next-action": "abc123", ...(origin ? { origin } : {}) },
+        }),
+      );
+      await expectCsrfRejected(res);
+    }
+    await expectCsrfRejected(await middleware(request("/sign-in", { method: "POST", headers: { authorization: "Bearer junk" } })));
+  });
+
+  it("a Bearer header still exempts /api/* from the browser Origin check (API clients send no Origin)", async () => {
+    const res = await middleware(request("/api/me", { method: "POST", token: await userToken(), headers: { authorization: "Bearer abc" } }));
+    expect(passedThrough(res)).toBe(true);
+  });
+
+  it("runs for a Next-Action POST to a path it otherwise skips (/robots.txt, /favicon.ico, /_next/static/…) and refuses a foreign Origin with 403", async () => {
+    for (const path of ["/robots.txt", "/favicon.ico", "/_next/static/chunks/x.js", "/_next/image"]) {
+      expect({ path, get: unstable_doesMiddlewareMatch({ config, url: path }) }).toEqual({ path, get: false });
+      expect({ path, action: unstable_doesMiddlewareMatch({ config, url: path, headers: { "next-action": "abc123" } }) }).toEqual({
+        path,
+        action: true,
+      });
+      await expectCsrfRejected(
+        await middleware(request(path, { method: "POST", headers: { "next-action": "abc123", origin: "https://evil.test" } })),
+      );
+    }
+  });
+
+  it("builds its redirects from APP_URL, not from the host the request reached (next start -H 127.0.0.1)", async () => {
+    const saved = process.env.APP_URL;
+    process.env.APP_URL = "https://auth.example.test";
+    try {
+      const toSignIn = await middleware(request("http://127.0.0.1:3000/dashboard?tab=2"));
+      expect(toSignIn.status).toBe(303);
+      const signIn = new URL(toSignIn.headers.get("location")!);
+      expect(signIn.origin).toBe("https://auth.example.test");
+      expect(signIn.pathname).toBe("/sign-in");
+      expect(signIn.searchParams.get("next")).toBe("/dashboard?tab=2");
+
+      const toRefresh = await middleware(request("http://localhost:3000/account", { token: await expiredToken() }));
+      expect(new URL(toRefresh.headers.get("location")!).origin).toBe("https://auth.example.test");
+
+      const away = await middleware(request("http://localhost:3000/admin", { token: await userToken() }));
+      expect(away.headers.get("location")).toBe("https://auth.example.test/dashboard");
+    } finally {
+      process.env.APP_URL = saved;
+    }
   });
 });

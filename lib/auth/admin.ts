@@ -151,6 +151,7 @@ export const AUDIT_EVENT_LABELS: Record<AuthEventType, string> = {
   authn_password_reset_fail: "Invalid reset link submitted",
   authn_token_refreshed: "Session refreshed",
   authn_token_reuse: "Refresh token replayed",
+  authn_token_grace_reuse: "Refresh token replayed within the grace window",
   authn_token_invalid: "Invalid token",
   session_expired: "Session expired",
   session_revoked: "Session revoked",
@@ -541,12 +542,13 @@ export const AUDIT_CSV_COLUMNS = ["created_at", "type", "email", "user_id", "ip"
 
 /**
  * One CSV field (RFC 4180): always quoted, quotes doubled. A value a
- * spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is
- * prefixed with ' so it stays text (OWASP CSV injection).
+ * spreadsheet would run as a formula is prefixed with ' so it stays text
+ * (OWASP CSV injection): one starting with a tab or CR, or whose first
+ * non-space character is =, +, - or @ (spreadsheets skip leading blanks).
  */
 export function csvField(value: string | null | undefined): string {
   let v = value ?? "";
-  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
+  if (/^[\t\r]/.test(v) || /^\s*[=+\-@]/.test(v)) v = `'${v}`;
   return `"${v.replace(/"/g, '""')}"`;
 }
 

@@ -77,5 +77,3 @@ export const REQUEST_ID_HEADER = "x-request-id";
 export const CSRF_REFUSED_PATH = "/internal/csrf-refused";
 export const CSRF_REFUSED_HEADER = "x-gatehouse-csrf-refused";
 export const CSRF_MESSAGE = "This request did not come from this site.";
-/** At most this many `malicious_csrf` events per client IP and minute: refusals beyond it are still refused, not stored. */
-export const CSRF_AUDIT_LIMIT = { points: 30, durationSeconds: 60 } as const;

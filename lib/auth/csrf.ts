@@ -3,20 +3,19 @@ import { NextResponse } from "next/server";
 import { recordEvent } from "../data/audit";
 import { log } from "../log";
 import { CSRF_MESSAGE } from "./constants";
-import { consume } from "./rate-limit";
 import { contextFromHeaders } from "./request-context";
 
 /**
  * Store a refused cross-site write as `malicious_csrf` (SECURITY.md: CSRF
- * rejections are audit events). A flood from one address is stored up to
- * CSRF_AUDIT_LIMIT a minute, and a store that is down never turns the 403 into
- * anything else: the refusal matters more than its record.
+ * rejections are audit events). A flood from one address is stored at the
+ * capped rate of every refusal (recordEvent, REFUSAL_AUDIT_LIMIT), and a store
+ * that is down never turns the 403 into anything else: the refusal matters
+ * more than its record.
  */
 export async function recordCsrfRefusal(headers: Headers, path: string): Promise<void> {
   const ctx = contextFromHeaders(headers);
   try {
-    const budget = await consume("ipCsrfAudit", ctx.ip);
-    if (budget.allowed) await recordEvent("malicious_csrf", ctx, { detail: { path } });
+    await recordEvent("malicious_csrf", ctx, { detail: { path } });
   } catch (err) {
     log().warn({ err, requestId: ctx.requestId }, "could not record a CSRF refusal");
   }

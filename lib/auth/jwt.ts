@@ -137,7 +137,19 @@ let verifiedUnder: string | undefined;
 /** What a verification depended on besides the token: the keys and the expected claims. */
 function verificationConfig(): string {
   const env = process.env;
-  return [env.JWT_SECRET, env.JWT_SIGNING_KEY, env.JWT_VERIFY_KEYS, jwtIssuer(), jwtAudience(), clockLeewaySeconds()].join("\n");
+  return [env.JWT_SECRET, env.JWT_SIGNING_KEY, env.JWT_VERIFY_KEYS, acceptsHs256(), jwtIssuer(), jwtAudience(), clockLeewaySeconds()].join("\n");
+}
+
+/**
+ * HS256 is the algorithm only while no EdDSA signing key is configured. Once
+ * one is, a JWT_SECRET token is accepted only while JWT_ACCEPT_HS256 says the
+ * migration is under way: otherwise whoever still holds the old shared secret
+ * (every service it was ever copied to) could keep minting valid tokens.
+ * Read from process.env here, not lib/env.ts: this file runs on the edge.
+ */
+function acceptsHs256(): boolean {
+  if (!process.env.JWT_SIGNING_KEY?.trim()) return true;
+  return ["true", "1", "yes"].includes(process.env.JWT_ACCEPT_HS256?.trim().toLowerCase() ?? "");
 }
 
 /**
@@ -179,7 +191,7 @@ async function verifySignedToken(token: string): Promise<VerifyResult> {
     // of a key we hold. The key is always ours, never one the token names.
     let key: CryptoKey | Uint8Array;
     let algorithm: string;
-    if (header.alg === JWT_ALGORITHM && !("kid" in header)) {
+    if (header.alg === JWT_ALGORITHM && !("kid" in header) && acceptsHs256()) {
       key = await hmacKey();
       algorithm = JWT_ALGORITHM;
     } else if (header.alg === "EdDSA" && typeof header.kid === "string" && header.kid.length <= 64) {

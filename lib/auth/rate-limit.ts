@@ -1,7 +1,7 @@
 import "server-only";
 import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import { getDb, type Db } from "../db/client";
-import { CSRF_AUDIT_LIMIT, IP_LIMIT } from "./constants";
+import { IP_LIMIT } from "./constants";
 
 /**
  * Rate limits kept in the database (rate-limiter-flexible's Prisma store), so
@@ -17,8 +17,6 @@ export const RULES = {
   ipOtp: IP_LIMIT,
   ipReset: IP_LIMIT,
   ipToken: IP_LIMIT,
-  // How many cross-site refusals per IP are worth an audit row (the rest are still refused).
-  ipCsrfAudit: CSRF_AUDIT_LIMIT,
   // Per account (SECURITY.md "Email codes").
   otpFailuresPerHour: { points: 10, durationSeconds: 3600 },
   otpSendCooldown: { points: 1, durationSeconds: 60 },

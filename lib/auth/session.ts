@@ -110,7 +110,14 @@ export async function refreshSession(refreshToken: string, ctx: EventContext): P
 
   // Already rotated (earlier, or by a concurrent request a moment ago).
   const graceToken = await successorWithinGrace(refreshToken, session.id, env.REFRESH_GRACE_SECONDS);
-  if (graceToken) return { ok: true, tokens: await pair(graceToken) };
+  // The grace answer is for the session's own client (two tabs of one browser
+  // refreshing at once): a replay from anything else inside the window is a
+  // stolen token racing its owner, so it is reuse like any other. Recorded
+  // either way, so a replay is never silent (capped: tabs do this routinely).
+  if (graceToken && (ctx.userAgent ?? null) === session.userAgent) {
+    await recordEvent("authn_token_grace_reuse", ctx, { userId: session.userId, email: session.user.email, detail: { sessionId: session.id } });
+    return { ok: true, tokens: await pair(graceToken) };
+  }
 
   await revokeSessionRow(session.id, "token-reuse");
   await recordEvent("authn_token_reuse", ctx, { userId: session.userId, email: session.user.email, detail: { sessionId: session.id } });

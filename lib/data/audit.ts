@@ -1,6 +1,7 @@
 import { getDb } from "../db/client";
 import { log } from "../log";
 import type { Prisma } from "../db/generated/client";
+import { purgeIfDue } from "./maintenance";
 
 /**
  * Auth events, named after the OWASP logging vocabulary. Secrets (passwords,
@@ -27,6 +28,7 @@ export type AuthEventType =
   | "authn_password_reset_fail"
   | "authn_token_refreshed"
   | "authn_token_reuse"
+  | "authn_token_grace_reuse"
   | "authn_token_invalid"
   | "session_expired"
   | "session_revoked"
@@ -49,6 +51,44 @@ export function escapeControl(value: string): string {
   return value.replace(/[\r\n\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
+/**
+ * Events a client can provoke at will, as often as it likes (a refusal costs it
+ * nothing): stored at most REFUSAL_AUDIT_LIMIT times per window per user (when
+ * known) or per IP, per type, so a flood cannot fill the table (SECURITY.md
+ * "Audit": refusals are recorded at a capped rate). The requests themselves
+ * are still refused every time; only their rows are dropped.
+ */
+export const CAPPED_EVENTS: ReadonlySet<AuthEventType> = new Set<AuthEventType>([
+  "rate_limit_exceeded",
+  "authz_fail",
+  "malicious_csrf",
+  "authn_token_invalid",
+  "authn_token_grace_reuse",
+]);
+export const REFUSAL_AUDIT_LIMIT = { points: 30, durationSeconds: 60 } as const;
+
+/**
+ * Count one more event against its cap and say whether it may be stored. One
+ * upsert on the shared rate_limits table (so the cap holds across instances):
+ * a window that has ended starts again at 1.
+ */
+async function withinCap(type: AuthEventType, subject: string): Promise<boolean> {
+  const key = `auditCap:${type}:${subject}`.slice(0, 255);
+  const rows = await (await getDb()).$queryRaw<Array<{ points: number }>>`
+    INSERT INTO "rate_limits" ("key", "points", "expire")
+    VALUES (${key}, 1, now() + make_interval(secs => ${REFUSAL_AUDIT_LIMIT.durationSeconds}))
+    ON CONFLICT ("key") DO UPDATE SET
+      "points" = CASE WHEN "rate_limits"."expire" <= now() THEN 1 ELSE "rate_limits"."points" + 1 END,
+      "expire" = CASE WHEN "rate_limits"."expire" <= now() THEN EXCLUDED."expire" ELSE "rate_limits"."expire" END
+    RETURNING "points"`;
+  const points = Number(rows[0]?.points ?? 0);
+  if (points === REFUSAL_AUDIT_LIMIT.points + 1) {
+    // Said once per window, so operators know rows are being dropped, without a line per refusal.
+    log().warn({ event: type, subject }, "audit cap reached: further events of this type are not stored this window");
+  }
+  return points <= REFUSAL_AUDIT_LIMIT.points;
+}
+
 export async function recordEvent(
   type: AuthEventType,
   ctx: EventContext,
@@ -67,9 +107,12 @@ export async function recordEvent(
     userAgent: ctx.userAgent ? escapeControl(ctx.userAgent).slice(0, 512) : null,
     requestId: ctx.requestId ? escapeControl(ctx.requestId).slice(0, 64) : null,
   };
+  if (CAPPED_EVENTS.has(type) && !(await withinCap(type, row.userId ? `u:${row.userId}` : `ip:${row.ip ?? "unknown"}`))) return;
   // Mirrored to the structured log, so operators see events without querying the table.
   log().info({ event: row.type, userId: row.userId, ip: row.ip, requestId: row.requestId, detail }, "auth event");
   await (await getDb()).authEvent.create({ data: { ...row, detail } });
+  // Old rows go without a scheduler: the writes that make the tables grow also keep them trimmed.
+  purgeIfDue();
 }
 
 export async function listEventsForUser(userId: string, opts: { take?: number } = {}) {

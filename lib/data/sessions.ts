@@ -17,6 +17,7 @@ export type SessionWithUser = {
   securityVersion: number;
   /** The user's current one: a session whose version is behind is dead. */
   userSecurityVersion: number;
+  userAgent: string | null;
   user: { id: string; email: string; name: string; role: Role; emailVerifiedAt: Date | null; createdAt: Date };
 };
 
@@ -30,6 +31,7 @@ type SessionUserRow = {
   revoked_at: Date | null;
   security_version: number;
   user_security_version: number;
+  user_agent: string | null;
   email: string;
   name: string;
   role: Role;
@@ -41,7 +43,7 @@ type SessionUserRow = {
 // query (without the relationJoins preview): this join is the one round trip
 // every authenticated request makes.
 const SESSION_USER_COLUMNS = Prisma.sql`
-  s."id", s."user_id", s."created_at", s."last_used_at", s."expires_at", s."revoked_at",
+  s."id", s."user_id", s."created_at", s."last_used_at", s."expires_at", s."revoked_at", s."user_agent",
   s."security_version", u."security_version" AS "user_security_version", u."email", u."name", u."role"::text AS "role", u."email_verified_at", u."created_at" AS "user_created_at"`;
 
 function toSessionWithUser(r: SessionUserRow): SessionWithUser {
@@ -54,6 +56,7 @@ function toSessionWithUser(r: SessionUserRow): SessionWithUser {
     revokedAt: r.revoked_at,
     securityVersion: r.security_version,
     userSecurityVersion: r.user_security_version,
+    userAgent: r.user_agent,
     user: { id: r.user_id, email: r.email, name: r.name, role: r.role, emailVerifiedAt: r.email_verified_at, createdAt: r.user_created_at },
   };
 }

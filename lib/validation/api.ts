@@ -91,7 +91,10 @@ export const passwordGrantSchema = z
 export const refreshTokenGrantSchema = z
   .object({
     grant_type: z.literal("refresh_token"),
-    refresh_token: z.string({ error: "refresh_token is required" }).min(1, "refresh_token is required").max(256, "refresh_token is too long"),
+    // No length limit here: a value too long to be one of ours (an access token sent by mistake) is
+    // an invalid grant, not a malformed request (RFC 6749 §5.2). refreshSession refuses anything over
+    // 256 characters before hashing it, and the body itself is capped at 16 kB.
+    refresh_token: z.string({ error: "refresh_token is required" }).min(1, "refresh_token is required"),
     client_id: clientIdSchema,
   })
   .meta({
