@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseCidr, type Cidr } from "./validation/ip";
 
 /**
  * Every setting Gatehouse reads, parsed once with zod. `.env.example` documents
@@ -100,7 +101,24 @@ const envSchema = z
     TRUST_PROXY_HEADER: z
       .string()
       .optional()
-      .transform((v) => (v ? v.toLowerCase() : undefined)),
+      .transform((v) => (v?.trim() ? v.trim().toLowerCase() : undefined)),
+    // Proxies that append to TRUST_PROXY_HEADER: the client is the hops-th entry from the right
+    // (1 = the right-most), never the left-most, which the client writes (lib/auth/client-ip.ts).
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(20).default(1),
+    // The proxies' own addresses or blocks; when set, entries from the right that fall inside
+    // them are skipped instead of counting hops, and the header is read only from those peers.
+    TRUST_PROXY_CIDRS: z
+      .string()
+      .default("")
+      .transform((v, ctx): Cidr[] => {
+        const out: Cidr[] = [];
+        for (const entry of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+          const cidr = parseCidr(entry);
+          if (cidr) out.push(cidr);
+          else ctx.addIssue({ code: "custom", message: `"${entry.slice(0, 60)}" is not an address or CIDR block` });
+        }
+        return out;
+      }),
     PASSWORD_GRANT_ENABLED: bool.default(true),
     CORS_ORIGINS: z
       .string()

@@ -117,6 +117,21 @@ describe("parseEnv defaults", () => {
     }
   });
 
+  it("trusts one proxy hop by default, takes a CIDR list, refuses hops below 1 and malformed blocks by name", () => {
+    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET } as const;
+    expect(env.TRUST_PROXY_HOPS).toBe(1);
+    expect(env.TRUST_PROXY_CIDRS).toEqual([]);
+    expect(parseEnv({ ...dev, TRUST_PROXY_HOPS: "2" }, () => {}).TRUST_PROXY_HOPS).toBe(2);
+    expect(parseEnv({ ...dev, TRUST_PROXY_CIDRS: " 10.0.0.0/8, 2001:db8::/32 ,192.0.2.1" }, () => {}).TRUST_PROXY_CIDRS.map((c) => c.prefix)).toEqual([
+      8, 32, 32,
+    ]);
+    for (const bad of ["0", "-1", "1.5", "x"]) expect(problemsOf({ ...dev, TRUST_PROXY_HOPS: bad })).toHaveLength(1);
+    expect(problemsOf({ ...dev, TRUST_PROXY_CIDRS: "10.0.0.0/8, 10.0.0.0/33, proxy.internal" })).toEqual([
+      'TRUST_PROXY_CIDRS: "10.0.0.0/33" is not an address or CIDR block',
+      'TRUST_PROXY_CIDRS: "proxy.internal" is not an address or CIDR block',
+    ]);
+  });
+
   it("refuses an idle lifetime longer than the absolute one", () => {
     expect(
       problemsOf({ NODE_ENV: "development", JWT_SECRET: STRONG_SECRET, SESSION_IDLE_TTL_SECONDS: "3600", SESSION_ABSOLUTE_TTL_SECONDS: "60" }),
