@@ -172,6 +172,21 @@ export function secretProblem(secret: string | undefined): string | null {
   return null;
 }
 
+/**
+ * Why a production server cannot tell its clients apart, or null. Without the
+ * preload (scripts/client-ip.cjs, which `npm start` loads and which sets
+ * GATEHOUSE_CLIENT_IP_PRELOAD=1) and without a trusted proxy header, every
+ * client is "unknown" and one client's requests spend everyone's per-IP limits.
+ */
+export function clientIpProblem(raw: NodeJS.ProcessEnv): string | null {
+  if (raw.NODE_ENV !== "production" || raw.TRUST_PROXY_HEADER?.trim() || raw.GATEHOUSE_CLIENT_IP_PRELOAD === "1") return null;
+  return (
+    "The client IP cannot be known: start with `npm start` (it preloads scripts/client-ip.cjs; " +
+    "or NODE_OPTIONS='--require ./scripts/client-ip.cjs' next start), or behind a reverse proxy set " +
+    "TRUST_PROXY_HEADER (and TRUST_PROXY_HOPS or TRUST_PROXY_CIDRS). Otherwise every client shares one rate limit."
+  );
+}
+
 /** Development only: a random secret kept under .data/ so sessions survive restarts. */
 function developmentSecret(log: (msg: string) => void): string {
   const file = path.join(DATA_DIR, "dev-jwt-secret");
@@ -213,6 +228,34 @@ export function getEnv(): Env {
     process.env.JWT_SECRET = cached.JWT_SECRET;
   }
   return cached;
+}
+
+/** The server rules on top of `parse`, every problem reported at once (one restart fixes everything). */
+function withServerRules(raw: NodeJS.ProcessEnv, parse: () => Env): Env {
+  const ipIssue = clientIpProblem(raw);
+  let env: Env;
+  try {
+    env = parse();
+  } catch (err) {
+    if (err instanceof EnvError && ipIssue) throw new EnvError([...err.problems, ipIssue]);
+    throw err;
+  }
+  if (ipIssue) throw new EnvError([ipIssue]);
+  return env;
+}
+
+/**
+ * parseEnv plus the rules only a process that serves requests needs (it must
+ * know its clients' addresses). Scripts that serve nothing (admin CLI,
+ * migrations) use parseEnv / getEnv and are not refused for it.
+ */
+export function parseServerEnv(raw: NodeJS.ProcessEnv, log: (msg: string) => void = console.warn): Env {
+  return withServerRules(raw, () => parseEnv(raw, log));
+}
+
+/** getEnv for the server start (next.config.ts): a weak configuration stops it with every problem named. */
+export function getServerEnv(): Env {
+  return withServerRules(process.env, getEnv);
 }
 
 /** Tests only: forget the cached settings after changing process.env. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { EnvError, parseEnv } from "@/lib/env";
+import { EnvError, parseEnv, parseServerEnv } from "@/lib/env";
 
 // lib/env.ts: the settings every part of Gatehouse reads, and the refusals
 // that stop a production start on a weak configuration.
@@ -12,12 +12,16 @@ const PRODUCTION = {
   DATABASE_URL: "postgresql://gatehouse@db.internal:5432/gatehouse",
   JWT_SECRET: STRONG_SECRET,
 } as const;
+const CLIENT_IP_UNKNOWN =
+  "The client IP cannot be known: start with `npm start` (it preloads scripts/client-ip.cjs; " +
+  "or NODE_OPTIONS='--require ./scripts/client-ip.cjs' next start), or behind a reverse proxy set " +
+  "TRUST_PROXY_HEADER (and TRUST_PROXY_HOPS or TRUST_PROXY_CIDRS). Otherwise every client shares one rate limit.";
 const EXAMPLE_SECRET = "replace-me-with-at-least-32-random-bytes-from-openssl-rand";
 
-/** The problems parseEnv refuses `raw` with (fails the test when it accepts it). */
-function problemsOf(raw: NodeJS.ProcessEnv): string[] {
+/** The problems parseEnv (or `parse`) refuses `raw` with (fails the test when it accepts it). */
+function problemsOf(raw: NodeJS.ProcessEnv, parse = parseEnv): string[] {
   try {
-    parseEnv(raw, () => {});
+    parse(raw, () => {});
   } catch (err) {
     if (err instanceof EnvError) return err.problems;
     throw err;
@@ -72,6 +76,29 @@ describe("parseEnv in production", () => {
     const env = parseEnv({ ...noDatabase, ALLOW_EMBEDDED_DB_IN_PRODUCTION: "true" }, () => {});
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.ALLOW_EMBEDDED_DB_IN_PRODUCTION).toBe(true);
+  });
+
+  it("refuses to start when neither the client-ip preload nor a trusted proxy header says who the client is", () => {
+    // A server started the way `npm start` does: scripts/client-ip.cjs sets GATEHOUSE_CLIENT_IP_PRELOAD=1.
+    expect(parseServerEnv({ ...PRODUCTION, GATEHOUSE_CLIENT_IP_PRELOAD: "1" }, () => {}).NODE_ENV).toBe("production");
+    // Plain `next start`: every client would be "unknown".
+    expect(problemsOf(PRODUCTION, parseServerEnv)).toEqual([CLIENT_IP_UNKNOWN]);
+    expect(problemsOf({ ...PRODUCTION, TRUST_PROXY_HEADER: " " }, parseServerEnv)).toEqual([CLIENT_IP_UNKNOWN]);
+    expect(problemsOf({ ...PRODUCTION, GATEHOUSE_CLIENT_IP_PRELOAD: "true" }, parseServerEnv)).toEqual([CLIENT_IP_UNKNOWN]);
+    // Reported together with the other problems, so one restart fixes everything.
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: "secret" }, parseServerEnv)).toEqual([
+      "JWT_SECRET is too short (6 bytes; at least 32 are required)",
+      CLIENT_IP_UNKNOWN,
+    ]);
+    expect(problemsOf({ ...PRODUCTION, BCRYPT_COST: "11" }, parseServerEnv)).toEqual([
+      "BCRYPT_COST: BCRYPT_COST must be at least 12 in production",
+      CLIENT_IP_UNKNOWN,
+    ]);
+    // A trusted proxy header is the other way to know the client; development never needs one.
+    expect(parseServerEnv({ ...PRODUCTION, TRUST_PROXY_HEADER: "X-Forwarded-For" }, () => {}).TRUST_PROXY_HEADER).toBe("x-forwarded-for");
+    expect(parseServerEnv({ ...PRODUCTION, NODE_ENV: "development" }, () => {}).NODE_ENV).toBe("development");
+    // Scripts that serve no requests (admin CLI, migrations) are not refused for it.
+    expect(parseEnv({ ...PRODUCTION }, () => {}).NODE_ENV).toBe("production");
   });
 
   it("refuses BCRYPT_COST below 12 (allowed in development, where tests use 4)", () => {
