@@ -93,6 +93,9 @@ const envSchema = z
           .max(256, BCRYPT_WORKERS_RANGE)
           .optional(),
       ),
+    // bcrypt tasks (queued + running) one process accepts at a time; beyond it a credential
+    // request is answered "busy" (503 + Retry-After) at once. Unset: 8 per worker thread.
+    PASSWORD_QUEUE_MAX: z.coerce.number().int().min(1).max(10_000).optional(),
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
 
     SMTP_URL: z.string().optional().transform((v) => (v ? v : undefined)),

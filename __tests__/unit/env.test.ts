@@ -159,6 +159,13 @@ describe("parseEnv defaults", () => {
     ]);
   });
 
+  it("leaves PASSWORD_QUEUE_MAX unset (8 per bcrypt worker) and refuses anything below 1", () => {
+    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET } as const;
+    expect(env.PASSWORD_QUEUE_MAX).toBeUndefined();
+    expect(parseEnv({ ...dev, PASSWORD_QUEUE_MAX: "64" }, () => {}).PASSWORD_QUEUE_MAX).toBe(64);
+    for (const bad of ["0", "-3", "many"]) expect(problemsOf({ ...dev, PASSWORD_QUEUE_MAX: bad })).toHaveLength(1);
+  });
+
   it("refuses an idle lifetime longer than the absolute one", () => {
     expect(
       problemsOf({ NODE_ENV: "development", JWT_SECRET: STRONG_SECRET, SESSION_IDLE_TTL_SECONDS: "3600", SESSION_ABSOLUTE_TTL_SECONDS: "60" }),
