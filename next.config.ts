@@ -1,14 +1,15 @@
 import type { NextConfig } from "next";
 import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_SERVER } from "next/constants";
 import { appOrigin } from "./lib/auth/constants";
-import { EnvError, getEnv } from "./lib/env";
+import { EnvError, getServerEnv } from "./lib/env";
 
 export default function config(phase: string): NextConfig {
   // Validate settings when a server starts (not at build time, when production
-  // secrets are rightly absent). A weak secret stops `next start` right here.
+  // secrets are rightly absent). A weak secret, or no way to know the client IP
+  // in production, stops `next start` right here.
   if (phase === PHASE_PRODUCTION_SERVER || phase === PHASE_DEVELOPMENT_SERVER) {
     try {
-      getEnv();
+      getServerEnv();
     } catch (err) {
       if (err instanceof EnvError) {
         console.error(`\n[gatehouse] ${err.message}\n`);

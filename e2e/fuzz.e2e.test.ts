@@ -680,7 +680,9 @@ function describeRequest(r: FuzzRequest): string {
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  const env = { SMTP_URL: sink.url, JWT_SECRET, TRUST_PROXY_HEADER: "x-forwarded-for", LOG_LEVEL: "debug", DATABASE_POOL_SIZE: "8" };
+  // PASSWORD_QUEUE_MAX: the fuzz checks answers to odd input, not capacity; 24 requests in flight at cost 12
+  // would otherwise meet the bcrypt budget (503 busy), which sec/password-queue tests on its own.
+  const env = { SMTP_URL: sink.url, JWT_SECRET, TRUST_PROXY_HEADER: "x-forwarded-for", LOG_LEVEL: "debug", DATABASE_POOL_SIZE: "8", PASSWORD_QUEUE_MAX: "1000" };
   app = await startApp(env);
   if (process.env.FUZZ_SINGLE_INSTANCE !== "1") replica = await startReplica(app, env);
   const user = await signUpThroughApi("user");

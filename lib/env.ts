@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseCidr, type Cidr } from "./validation/ip";
 
 /**
  * Every setting Gatehouse reads, parsed once with zod. `.env.example` documents
@@ -95,6 +96,9 @@ const envSchema = z
           .max(256, BCRYPT_WORKERS_RANGE)
           .optional(),
       ),
+    // bcrypt tasks (queued + running) one process accepts at a time; beyond it a credential
+    // request is answered "busy" (503 + Retry-After) at once. Unset: 8 per worker thread.
+    PASSWORD_QUEUE_MAX: z.coerce.number().int().min(1).max(10_000).optional(),
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
 
     SMTP_URL: z.string().optional().transform((v) => (v ? v : undefined)),
@@ -103,7 +107,24 @@ const envSchema = z
     TRUST_PROXY_HEADER: z
       .string()
       .optional()
-      .transform((v) => (v ? v.toLowerCase() : undefined)),
+      .transform((v) => (v?.trim() ? v.trim().toLowerCase() : undefined)),
+    // Proxies that append to TRUST_PROXY_HEADER: the client is the hops-th entry from the right
+    // (1 = the right-most), never the left-most, which the client writes (lib/auth/client-ip.ts).
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(20).default(1),
+    // The proxies' own addresses or blocks; when set, entries from the right that fall inside
+    // them are skipped instead of counting hops, and the header is read only from those peers.
+    TRUST_PROXY_CIDRS: z
+      .string()
+      .default("")
+      .transform((v, ctx): Cidr[] => {
+        const out: Cidr[] = [];
+        for (const entry of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+          const cidr = parseCidr(entry);
+          if (cidr) out.push(cidr);
+          else ctx.addIssue({ code: "custom", message: `"${entry.slice(0, 60)}" is not an address or CIDR block` });
+        }
+        return out;
+      }),
     PASSWORD_GRANT_ENABLED: bool.default(true),
     CORS_ORIGINS: z
       .string()
@@ -159,6 +180,21 @@ export function secretProblem(secret: string | undefined): string | null {
   return null;
 }
 
+/**
+ * Why a production server cannot tell its clients apart, or null. Without the
+ * preload (scripts/client-ip.cjs, which `npm start` loads and which sets
+ * GATEHOUSE_CLIENT_IP_PRELOAD=1) and without a trusted proxy header, every
+ * client is "unknown" and one client's requests spend everyone's per-IP limits.
+ */
+export function clientIpProblem(raw: NodeJS.ProcessEnv): string | null {
+  if (raw.NODE_ENV !== "production" || raw.TRUST_PROXY_HEADER?.trim() || raw.GATEHOUSE_CLIENT_IP_PRELOAD === "1") return null;
+  return (
+    "The client IP cannot be known: start with `npm start` (it preloads scripts/client-ip.cjs; " +
+    "or NODE_OPTIONS='--require ./scripts/client-ip.cjs' next start), or behind a reverse proxy set " +
+    "TRUST_PROXY_HEADER (and TRUST_PROXY_HOPS or TRUST_PROXY_CIDRS). Otherwise every client shares one rate limit."
+  );
+}
+
 /** Development only: a random secret kept under .data/ so sessions survive restarts. */
 function developmentSecret(log: (msg: string) => void): string {
   const file = path.join(DATA_DIR, "dev-jwt-secret");
@@ -200,6 +236,34 @@ export function getEnv(): Env {
     process.env.JWT_SECRET = cached.JWT_SECRET;
   }
   return cached;
+}
+
+/** The server rules on top of `parse`, every problem reported at once (one restart fixes everything). */
+function withServerRules(raw: NodeJS.ProcessEnv, parse: () => Env): Env {
+  const ipIssue = clientIpProblem(raw);
+  let env: Env;
+  try {
+    env = parse();
+  } catch (err) {
+    if (err instanceof EnvError && ipIssue) throw new EnvError([...err.problems, ipIssue]);
+    throw err;
+  }
+  if (ipIssue) throw new EnvError([ipIssue]);
+  return env;
+}
+
+/**
+ * parseEnv plus the rules only a process that serves requests needs (it must
+ * know its clients' addresses). Scripts that serve nothing (admin CLI,
+ * migrations) use parseEnv / getEnv and are not refused for it.
+ */
+export function parseServerEnv(raw: NodeJS.ProcessEnv, log: (msg: string) => void = console.warn): Env {
+  return withServerRules(raw, () => parseEnv(raw, log));
+}
+
+/** getEnv for the server start (next.config.ts): a weak configuration stops it with every problem named. */
+export function getServerEnv(): Env {
+  return withServerRules(process.env, getEnv);
 }
 
 /** Tests only: forget the cached settings after changing process.env. */

@@ -3,11 +3,10 @@ import { GET as USERS } from "@/app/api/admin/users/route";
 import { POST as TOKEN } from "@/app/api/auth/token/route";
 import { CLIENT_IP_HEADER } from "@/lib/auth/constants";
 import { hashPassword } from "@/lib/auth/password";
-import { createSession } from "@/lib/auth/session";
 import { REFUSAL_AUDIT_LIMIT, recordEvent } from "@/lib/data/audit";
 import { PURGE_BATCH_SIZE, PURGE_CLAIM_KEY, purgeExpiredRecords, resetPurgeScheduleForTests, settlePurgeForTests } from "@/lib/data/maintenance";
 import { createUser } from "@/lib/data/users";
-import { CTX, PASSWORD, setupAuthHarness, uniqueEmail } from "../helpers/auth-harness";
+import { CTX, PASSWORD, sessionFor, setupAuthHarness, uniqueEmail } from "../helpers/auth-harness";
 
 /**
  * What a stranger can make the app store is capped (refusal events per IP or
@@ -43,7 +42,7 @@ async function oldEvents(n: number, ageDays: number, tag: string): Promise<void>
 describe("refusal events are stored at a capped rate", () => {
   it(`300 USER calls to /api/admin/users are all refused but store at most ${REFUSAL_AUDIT_LIMIT.points} authz_fail rows a minute`, async () => {
     const user = await createUser({ email: uniqueEmail("nosy"), name: "Nosy", passwordHash: await hashPassword(PASSWORD) });
-    const { accessToken } = await createSession({ id: user.id, role: "USER" }, CTX);
+    const { accessToken } = await sessionFor({ id: user.id, role: "USER" }, CTX);
     const statuses = new Set<number>();
     for (let i = 0; i < 300; i++) {
       const req = new NextRequest(new URL("/api/admin/users", APP), {

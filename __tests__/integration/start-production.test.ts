@@ -59,6 +59,18 @@ async function nextStart(cwd: string, env: Record<string, string>, timeoutMs = 6
 }
 
 const WEAK = { NODE_ENV: "production", JWT_SECRET: "secret" };
+const STRONG_SECRET = "Zq8vN3kR7tW1xY5bC9dF2gH6jL4mP0sT8uV3wX7yA1cE5";
+// What `npm start` adds: the preload that stamps each request with the socket address.
+const PRELOAD = { NODE_OPTIONS: `--require ${path.join(ROOT, "scripts/client-ip.cjs")}` };
+
+/** A directory laid out as a fresh clone: sources, no .next build. */
+function withoutBuild<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "gatehouse-no-build-"));
+  for (const entry of ["next.config.ts", "package.json", "tsconfig.json", "lib", "node_modules"]) {
+    symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
+  }
+  return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
 // Never connected to: the start must fail before any database is touched.
 const SOME_DATABASE = { DATABASE_URL: "postgresql://gatehouse@127.0.0.1:1/gatehouse" };
 
@@ -71,25 +83,33 @@ describe("next start in production", () => {
   }, 90_000);
 
   it("does so without a build: the settings are checked before Next looks for .next", async () => {
-    // The project as a fresh clone has it: sources, no .next directory.
-    const dir = mkdtempSync(path.join(os.tmpdir(), "gatehouse-no-build-"));
-    try {
-      for (const entry of ["next.config.ts", "package.json", "tsconfig.json", "lib", "node_modules"]) {
-        symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
-      }
-      const exit = await nextStart(dir, { ...WEAK, ...SOME_DATABASE });
+    await withoutBuild(async (dir) => {
+      const exit = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, ...PRELOAD });
       expect(exit).toMatchObject({ code: 1, signal: null });
       expect(exit.output).toContain("JWT_SECRET is too short");
       expect(exit.output).not.toContain("Could not find a production build");
 
       // Control: with a strong secret the settings pass, and only then does the missing build stop it.
-      const control = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, JWT_SECRET: "Zq8vN3kR7tW1xY5bC9dF2gH6jL4mP0sT8uV3wX7yA1cE5" });
+      const control = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, ...PRELOAD, JWT_SECRET: STRONG_SECRET });
       expect(control.code).not.toBe(0);
       expect(control.output).not.toContain("Invalid configuration");
       expect(control.output).toContain("Could not find a production build");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  }, 150_000);
+
+  it("without the client-ip preload or a trusted proxy header (plain `next start`), exits non-zero naming the client IP", async () => {
+    await withoutBuild(async (dir) => {
+      const plain = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, JWT_SECRET: STRONG_SECRET });
+      expect(plain).toMatchObject({ code: 1, signal: null });
+      expect(plain.output).toContain("[gatehouse] Invalid configuration:");
+      expect(plain.output).toContain("The client IP cannot be known: start with `npm start`");
+      expect(plain.output).not.toContain("Could not find a production build");
+
+      // A trusted proxy header is the other way to know the client: the settings pass.
+      const proxied = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, JWT_SECRET: STRONG_SECRET, TRUST_PROXY_HEADER: "x-forwarded-for" });
+      expect(proxied.output).not.toContain("Invalid configuration");
+      expect(proxied.output).toContain("Could not find a production build");
+    });
   }, 150_000);
 
   it("without DATABASE_URL, exits non-zero naming DATABASE_URL", async () => {

@@ -138,7 +138,8 @@ describe("the client IP comes from the socket unless a trusted-proxy setting nam
     h.setEnv({ GATEHOUSE_CLIENT_IP_PRELOAD: "1" });
     expect(contextFromHeaders(spoofed).ip).toBe("5.6.7.8"); // the preload overwrote it with the socket's address
     h.setEnv({ TRUST_PROXY_HEADER: "X-Forwarded-For" });
-    expect(contextFromHeaders(new Headers({ "x-forwarded-for": " 1.2.3.4 , 10.0.0.1", "x-gatehouse-client-ip": "10.0.0.2" })).ip).toBe("1.2.3.4");
+    // The right-most entry (TRUST_PROXY_HOPS=1): the left-most is whatever the client sent.
+    expect(contextFromHeaders(new Headers({ "x-forwarded-for": " 1.2.3.4 , 10.0.0.1", "x-gatehouse-client-ip": "10.0.0.2" })).ip).toBe("10.0.0.1");
     // A trusted header that is missing falls back to the socket, not to another forwarded header.
     h.setEnv({ TRUST_PROXY_HEADER: "x-real-ip" });
     expect(contextFromHeaders(spoofed).ip).toBe("1.2.3.5");

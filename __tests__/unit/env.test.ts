@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { EnvError, parseEnv } from "@/lib/env";
+import { EnvError, parseEnv, parseServerEnv } from "@/lib/env";
 
 // lib/env.ts: the settings every part of Gatehouse reads, and the refusals
 // that stop a production start on a weak configuration.
@@ -12,12 +12,16 @@ const PRODUCTION = {
   DATABASE_URL: "postgresql://gatehouse@db.internal:5432/gatehouse",
   JWT_SECRET: STRONG_SECRET,
 } as const;
+const CLIENT_IP_UNKNOWN =
+  "The client IP cannot be known: start with `npm start` (it preloads scripts/client-ip.cjs; " +
+  "or NODE_OPTIONS='--require ./scripts/client-ip.cjs' next start), or behind a reverse proxy set " +
+  "TRUST_PROXY_HEADER (and TRUST_PROXY_HOPS or TRUST_PROXY_CIDRS). Otherwise every client shares one rate limit.";
 const EXAMPLE_SECRET = "replace-me-with-at-least-32-random-bytes-from-openssl-rand";
 
-/** The problems parseEnv refuses `raw` with (fails the test when it accepts it). */
-function problemsOf(raw: NodeJS.ProcessEnv): string[] {
+/** The problems parseEnv (or `parse`) refuses `raw` with (fails the test when it accepts it). */
+function problemsOf(raw: NodeJS.ProcessEnv, parse = parseEnv): string[] {
   try {
-    parseEnv(raw, () => {});
+    parse(raw, () => {});
   } catch (err) {
     if (err instanceof EnvError) return err.problems;
     throw err;
@@ -74,6 +78,29 @@ describe("parseEnv in production", () => {
     expect(env.ALLOW_EMBEDDED_DB_IN_PRODUCTION).toBe(true);
   });
 
+  it("refuses to start when neither the client-ip preload nor a trusted proxy header says who the client is", () => {
+    // A server started the way `npm start` does: scripts/client-ip.cjs sets GATEHOUSE_CLIENT_IP_PRELOAD=1.
+    expect(parseServerEnv({ ...PRODUCTION, GATEHOUSE_CLIENT_IP_PRELOAD: "1" }, () => {}).NODE_ENV).toBe("production");
+    // Plain `next start`: every client would be "unknown".
+    expect(problemsOf(PRODUCTION, parseServerEnv)).toEqual([CLIENT_IP_UNKNOWN]);
+    expect(problemsOf({ ...PRODUCTION, TRUST_PROXY_HEADER: " " }, parseServerEnv)).toEqual([CLIENT_IP_UNKNOWN]);
+    expect(problemsOf({ ...PRODUCTION, GATEHOUSE_CLIENT_IP_PRELOAD: "true" }, parseServerEnv)).toEqual([CLIENT_IP_UNKNOWN]);
+    // Reported together with the other problems, so one restart fixes everything.
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: "secret" }, parseServerEnv)).toEqual([
+      "JWT_SECRET is too short (6 bytes; at least 32 are required)",
+      CLIENT_IP_UNKNOWN,
+    ]);
+    expect(problemsOf({ ...PRODUCTION, BCRYPT_COST: "11" }, parseServerEnv)).toEqual([
+      "BCRYPT_COST: BCRYPT_COST must be at least 12 in production",
+      CLIENT_IP_UNKNOWN,
+    ]);
+    // A trusted proxy header is the other way to know the client; development never needs one.
+    expect(parseServerEnv({ ...PRODUCTION, TRUST_PROXY_HEADER: "X-Forwarded-For" }, () => {}).TRUST_PROXY_HEADER).toBe("x-forwarded-for");
+    expect(parseServerEnv({ ...PRODUCTION, NODE_ENV: "development" }, () => {}).NODE_ENV).toBe("development");
+    // Scripts that serve no requests (admin CLI, migrations) are not refused for it.
+    expect(parseEnv({ ...PRODUCTION }, () => {}).NODE_ENV).toBe("production");
+  });
+
   it("refuses BCRYPT_COST below 12 (allowed in development, where tests use 4)", () => {
     expect(problemsOf({ ...PRODUCTION, BCRYPT_COST: "11" })).toEqual(["BCRYPT_COST: BCRYPT_COST must be at least 12 in production"]);
     expect(parseEnv({ ...PRODUCTION, BCRYPT_COST: "12" }, () => {}).BCRYPT_COST).toBe(12);
@@ -115,6 +142,28 @@ describe("parseEnv defaults", () => {
         "BCRYPT_WORKERS: BCRYPT_WORKERS must be a whole number from 0 to 256 (0 = bcrypt on the main thread)",
       ]);
     }
+  });
+
+  it("trusts one proxy hop by default, takes a CIDR list, refuses hops below 1 and malformed blocks by name", () => {
+    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET } as const;
+    expect(env.TRUST_PROXY_HOPS).toBe(1);
+    expect(env.TRUST_PROXY_CIDRS).toEqual([]);
+    expect(parseEnv({ ...dev, TRUST_PROXY_HOPS: "2" }, () => {}).TRUST_PROXY_HOPS).toBe(2);
+    expect(parseEnv({ ...dev, TRUST_PROXY_CIDRS: " 10.0.0.0/8, 2001:db8::/32 ,192.0.2.1" }, () => {}).TRUST_PROXY_CIDRS.map((c) => c.prefix)).toEqual([
+      8, 32, 32,
+    ]);
+    for (const bad of ["0", "-1", "1.5", "x"]) expect(problemsOf({ ...dev, TRUST_PROXY_HOPS: bad })).toHaveLength(1);
+    expect(problemsOf({ ...dev, TRUST_PROXY_CIDRS: "10.0.0.0/8, 10.0.0.0/33, proxy.internal" })).toEqual([
+      'TRUST_PROXY_CIDRS: "10.0.0.0/33" is not an address or CIDR block',
+      'TRUST_PROXY_CIDRS: "proxy.internal" is not an address or CIDR block',
+    ]);
+  });
+
+  it("leaves PASSWORD_QUEUE_MAX unset (8 per bcrypt worker) and refuses anything below 1", () => {
+    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET } as const;
+    expect(env.PASSWORD_QUEUE_MAX).toBeUndefined();
+    expect(parseEnv({ ...dev, PASSWORD_QUEUE_MAX: "64" }, () => {}).PASSWORD_QUEUE_MAX).toBe(64);
+    for (const bad of ["0", "-3", "many"]) expect(problemsOf({ ...dev, PASSWORD_QUEUE_MAX: bad })).toHaveLength(1);
   });
 
   it("refuses an idle lifetime longer than the absolute one", () => {

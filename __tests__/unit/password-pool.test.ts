@@ -7,7 +7,17 @@ import path from "node:path";
 import bcrypt from "bcryptjs";
 import { resetEnvForTests } from "@/lib/env";
 import { dummyPasswordCheck, hashPassword, verifyPassword } from "@/lib/auth/password";
-import { bcryptThreads, configuredBcryptThreads, resetBcryptPool, runBcrypt, runBcryptInThread } from "@/lib/auth/password-pool";
+import { AuthError, BUSY_MESSAGE } from "@/lib/auth/errors";
+import {
+  PasswordQueueFullError,
+  bcryptTasksInFlight,
+  bcryptThreads,
+  configuredBcryptThreads,
+  passwordQueueMax,
+  resetBcryptPool,
+  runBcrypt,
+  runBcryptInThread,
+} from "@/lib/auth/password-pool";
 
 const PASSWORD = "correct horse battery staple 42";
 
@@ -117,6 +127,54 @@ describe("bcrypt on the worker pool", () => {
       expect(inThread).toBeGreaterThan(STALL_BOUND_MS);
       expect(pooled).toBeLessThan(inThread / 3);
     });
+  });
+});
+
+describe("the bcrypt budget (PASSWORD_QUEUE_MAX)", () => {
+  it("admits that many tasks and refuses the next one at once, the dummy check included, with AuthError busy", async () => {
+    await resetBcryptPool({ threads: 1, queueMax: 2 });
+    await dummyPasswordCheck("warm-up"); // the dummy hash is made once, outside the measurement
+    const admitted = [1, 2].map((i) => runBcrypt({ op: "hash", password: `${PASSWORD}${i}`, cost: 12 }));
+    expect(bcryptTasksInFlight()).toBe(2);
+    const started = performance.now();
+    const refusals = await Promise.all([
+      hashPassword(PASSWORD).catch((e: unknown) => e),
+      verifyPassword(PASSWORD, bcrypt.hashSync(PASSWORD, 4)).catch((e: unknown) => e),
+      dummyPasswordCheck(PASSWORD).catch((e: unknown) => e),
+    ]);
+    expect(performance.now() - started).toBeLessThan(50); // never a wait for a place
+    for (const err of refusals) {
+      expect(err).toBeInstanceOf(PasswordQueueFullError);
+      expect(err).toBeInstanceOf(AuthError);
+      expect(err).toMatchObject({ code: "busy", status: 503, message: BUSY_MESSAGE });
+      expect((err as AuthError).retryAfter).toBeGreaterThanOrEqual(1);
+    }
+    await Promise.all(admitted);
+    expect(bcryptTasksInFlight()).toBe(0);
+    // Places free up as tasks finish, refused or failed ones included.
+    await expect(dummyPasswordCheck(PASSWORD)).resolves.toBe(false);
+    await runBcrypt({ op: "compare", password: PASSWORD, hash: `$2b$04$${"!".repeat(53)}` }).catch(() => {});
+    expect(bcryptTasksInFlight()).toBe(0);
+  });
+
+  it("defaults to 8 per worker thread (8 on the main thread), or PASSWORD_QUEUE_MAX", async () => {
+    const configured = process.env.PASSWORD_QUEUE_MAX; // the test setup raises it for every other test
+    try {
+      delete process.env.PASSWORD_QUEUE_MAX;
+      resetEnvForTests();
+      await resetBcryptPool({ threads: 2 });
+      expect(passwordQueueMax()).toBe(16);
+      await resetBcryptPool({ threads: 0 });
+      expect(passwordQueueMax()).toBe(8);
+      await resetBcryptPool();
+      process.env.PASSWORD_QUEUE_MAX = "5";
+      resetEnvForTests();
+      expect(passwordQueueMax()).toBe(5);
+    } finally {
+      if (configured === undefined) delete process.env.PASSWORD_QUEUE_MAX;
+      else process.env.PASSWORD_QUEUE_MAX = configured;
+      resetEnvForTests();
+    }
   });
 });
 

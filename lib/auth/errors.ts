@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   "rate-limited": 429,
   "mail-unavailable": 503,
   "service-unavailable": 503,
+  // The bcrypt budget is spent (lib/auth/password-pool.ts): retry after Retry-After.
+  "busy": 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
@@ -46,3 +48,6 @@ export class WeakPasswordError extends AuthError {
 
 /** The one answer for every failed sign-in: unknown email, wrong password, locked. */
 export const INVALID_CREDENTIALS_MESSAGE = "That email and password combination didn't work.";
+
+/** The bcrypt budget is spent: the same words on every form and in every API answer. */
+export const BUSY_MESSAGE = "The server is busy. Please try again in a moment.";

@@ -6,6 +6,7 @@ import bcrypt from "bcryptjs";
 import { Piscina } from "piscina";
 import { getEnv } from "../env";
 import { log } from "../log";
+import { AuthError, BUSY_MESSAGE } from "./errors";
 
 /**
  * bcrypt on a pool of worker threads, one per core, so a hash (~0.3 s at cost
@@ -17,6 +18,12 @@ import { log } from "../log";
  * 0 runs bcryptjs on the main thread, as before (benchmarks compare the two).
  * When workers cannot start (worker file missing, threads refused), hashing
  * falls back to the main thread: slower under load, never wrong.
+ *
+ * In front of it sits a budget: at most PASSWORD_QUEUE_MAX tasks (queued +
+ * running) per process. Beyond it a task is refused at once with
+ * PasswordQueueFullError (AuthError "busy": 503 + Retry-After, or the form's
+ * "busy" message), so strangers' password guesses cannot grow a queue that
+ * every other sign-in waits behind without bound.
  */
 
 export type HashTask = { op: "hash"; password: string; cost: number };
@@ -33,15 +40,52 @@ export const BCRYPT_WORKER_FILE = path.join(/*turbopackIgnore: true*/ process.cw
 // main thread would otherwise wait its turn for a time slice behind them.
 const WORKER_NICE_INCREMENT = 10;
 
-type PoolOptions = { threads?: number; filename?: string };
+type PoolOptions = { threads?: number; filename?: string; queueMax?: number };
 // pool: undefined = not decided yet; null = bcrypt runs on the main thread.
-type Holder = { pool?: Piscina | null; options?: PoolOptions };
+// inFlight and recentWaitMs live here too: one budget per process, whichever bundle layer asks.
+type Holder = { pool?: Piscina | null; options?: PoolOptions; inFlight?: number; recentWaitMs?: number };
 const globalForPool = globalThis as unknown as { __gatehouseBcryptPool?: Holder };
 const holder: Holder = (globalForPool.__gatehouseBcryptPool ??= {});
 
 /** Threads to start: BCRYPT_WORKERS (parsed in lib/env.ts), or one per core when unset. */
 export function configuredBcryptThreads(workers: number | undefined = getEnv().BCRYPT_WORKERS): number {
   return workers ?? os.availableParallelism();
+}
+
+// Eight tasks per thread: at cost 12 (~250 ms a task) the last one admitted waits about 2 s;
+// a burst beyond that is told "busy, retry in N s" instead of waiting longer and longer.
+const QUEUE_PER_THREAD = 8;
+
+/** Tasks queued + running this process accepts: PASSWORD_QUEUE_MAX, or 8 per worker thread (8 on the main thread). */
+export function passwordQueueMax(): number {
+  return holder.options?.queueMax ?? getEnv().PASSWORD_QUEUE_MAX ?? QUEUE_PER_THREAD * Math.max(1, holder.options?.threads ?? configuredBcryptThreads());
+}
+
+/** Tasks admitted and not finished yet (tests watch it). */
+export function bcryptTasksInFlight(): number {
+  return holder.inFlight ?? 0;
+}
+
+/** The bcrypt budget is spent: refused at once, never queued. */
+export class PasswordQueueFullError extends AuthError {
+  constructor(retryAfter: number) {
+    super("busy", BUSY_MESSAGE, retryAfter);
+    this.name = "PasswordQueueFullError";
+  }
+}
+
+// One task's time at cost 12 on one core: the guess before any task has finished.
+const INITIAL_TASK_MS = 250;
+
+/**
+ * The Retry-After of a busy answer: how long recent tasks took from admission
+ * to answer (what a task admitted now would wait), or before any, a guess from
+ * the tasks in flight.
+ */
+function drainSeconds(): number {
+  const threads = Math.max(1, currentPool()?.maxThreads ?? 1);
+  const ms = holder.recentWaitMs ?? ((holder.inFlight ?? 0) * INITIAL_TASK_MS) / threads;
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 function createPool(): Piscina | null {
@@ -102,6 +146,21 @@ export function runBcrypt(task: HashTask): Promise<string>;
 export function runBcrypt(task: CompareTask): Promise<boolean>;
 export function runBcrypt(task: BcryptTask): Promise<string | boolean>;
 export async function runBcrypt(task: BcryptTask): Promise<string | boolean> {
+  // Admission is checked and counted in one synchronous step: no await between
+  // them, so concurrent callers can never overshoot the budget.
+  if ((holder.inFlight ?? 0) >= passwordQueueMax()) throw new PasswordQueueFullError(drainSeconds());
+  holder.inFlight = (holder.inFlight ?? 0) + 1;
+  const started = performance.now();
+  try {
+    return await runAdmitted(task);
+  } finally {
+    holder.inFlight = (holder.inFlight ?? 1) - 1;
+    const ms = performance.now() - started;
+    holder.recentWaitMs = holder.recentWaitMs === undefined ? ms : holder.recentWaitMs * 0.8 + ms * 0.2;
+  }
+}
+
+async function runAdmitted(task: BcryptTask): Promise<string | boolean> {
   const pool = currentPool();
   if (!pool) return runBcryptInThread(task);
   let result: TaskResult;

@@ -1,6 +1,7 @@
 import "server-only";
 import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import { getDb, type Db } from "../db/client";
+import { rateLimitKeyForIp } from "./client-ip";
 import { IP_LIMIT } from "./constants";
 
 /**
@@ -11,7 +12,8 @@ import { IP_LIMIT } from "./constants";
 type Rule = { points: number; durationSeconds: number; blockSeconds?: number };
 
 export const RULES = {
-  // Per client IP, per credential endpoint.
+  // Per client IP, per credential endpoint. Every rule named ip* is keyed by
+  // rateLimitKeyForIp (an IPv6 client by its /64), whoever calls it.
   ipSignIn: IP_LIMIT,
   ipSignUp: IP_LIMIT,
   ipOtp: IP_LIMIT,
@@ -48,12 +50,21 @@ function limiterFor(db: Db, rule: RuleName): RateLimiterPrisma {
   return limiter;
 }
 
+/**
+ * The stored key. The per-IP rules turn the address into its limit key here,
+ * in the one place every caller passes through, so no copy of an IP-limit
+ * helper can forget the /64 rule for IPv6.
+ */
+function storedKey(rule: RuleName, key: string): string {
+  return rule.startsWith("ip") ? rateLimitKeyForIp(key) : key;
+}
+
 export type LimitResult = { allowed: true } | { allowed: false; retryAfter: number };
 
 /** Spend points; when the budget is gone, say how long to wait. Store errors propagate (503 upstream). */
 export async function consume(rule: RuleName, key: string, points = 1): Promise<LimitResult> {
   try {
-    await limiterFor(await getDb(), rule).consume(key, points);
+    await limiterFor(await getDb(), rule).consume(storedKey(rule, key), points);
     return { allowed: true };
   } catch (err) {
     if (err instanceof RateLimiterRes) return { allowed: false, retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
@@ -63,7 +74,7 @@ export async function consume(rule: RuleName, key: string, points = 1): Promise<
 
 /** Is the budget already spent? Does not spend anything. */
 export async function peek(rule: RuleName, key: string): Promise<LimitResult> {
-  const res = await limiterFor(await getDb(), rule).get(key);
+  const res = await limiterFor(await getDb(), rule).get(storedKey(rule, key));
   if (res && res.consumedPoints >= RULES[rule].points) {
     return { allowed: false, retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
   }
@@ -72,9 +83,9 @@ export async function peek(rule: RuleName, key: string): Promise<LimitResult> {
 
 /** Give back points spent on something that then failed on our side (a mail that could not be sent). */
 export async function refund(rule: RuleName, key: string, points = 1): Promise<void> {
-  await limiterFor(await getDb(), rule).reward(key, points);
+  await limiterFor(await getDb(), rule).reward(storedKey(rule, key), points);
 }
 
 export async function resetLimit(rule: RuleName, key: string): Promise<void> {
-  await limiterFor(await getDb(), rule).delete(key);
+  await limiterFor(await getDb(), rule).delete(storedKey(rule, key));
 }

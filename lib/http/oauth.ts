@@ -15,7 +15,8 @@ import { NO_STORE } from "./errors";
  * - rate limited → 429 with `Retry-After` and `error: "invalid_request"`
  *   (RFC 6749 has no token-endpoint code for it; `slow_down` belongs to the
  *   device flow), so every OAuth client library still reads it as an error;
- * - database outage → 503 `temporarily_unavailable`; our own bug → 500
+ * - database outage or a full bcrypt queue ("busy") → 503
+ *   `temporarily_unavailable` with `Retry-After`; our own bug → 500
  *   `server_error` (both codes borrowed from §4.1.2.1).
  */
 
@@ -65,7 +66,10 @@ export function toOAuthErrorResponse(err: unknown): NextResponse {
       return oauthErrorResponse("invalid_request", err.message, 429, { "Retry-After": String(err.retryAfter ?? 60) });
     }
     if (err.code === "invalid-credentials") return oauthErrorResponse("invalid_grant", err.message);
-    if (err.status === 503) return oauthErrorResponse("temporarily_unavailable", err.message, 503, { "Retry-After": "5" });
+    // Database or mail outage, or the bcrypt budget spent ("busy"): the client may retry.
+    if (err.status === 503) {
+      return oauthErrorResponse("temporarily_unavailable", err.message, 503, { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfter ?? 5))) });
+    }
     // Body problems (400/413/415) keep their status; the code is invalid_request.
     if (err.status < 500) return oauthErrorResponse("invalid_request", err.message, err.status);
   }

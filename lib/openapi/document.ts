@@ -63,7 +63,7 @@ const ERROR_TEXT: Record<number, string> = {
   415: "`unsupported-media-type`: send application/json.",
   429: "`rate-limited`, with `Retry-After` in seconds.",
   500: "`internal-error`: a bug on our side; nothing about it is in the answer.",
-  503: "`service-unavailable` (database down, with `Retry-After`) or `mail-unavailable`.",
+  503: "`service-unavailable` (database down, with `Retry-After`), `busy` (too many password checks in progress, with `Retry-After`) or `mail-unavailable`.",
 };
 
 const retryAfterHeader = z.object({
@@ -100,7 +100,7 @@ function oauthErrors(): ZodOpenApiResponsesObject {
     "415": e("`invalid_request`: send application/x-www-form-urlencoded or application/json."),
     "429": e("`invalid_request` with `Retry-After`: too many attempts from this address.", retryAfterHeader),
     "500": e("`server_error`."),
-    "503": e("`temporarily_unavailable` with `Retry-After`: the database is down.", retryAfterHeader),
+    "503": e("`temporarily_unavailable` with `Retry-After`: the database is down, or too many password checks are in progress.", retryAfterHeader),
   };
 }
 
