@@ -16,7 +16,7 @@ import { MailError, sendSignUpAttemptMail, sendVerificationCodeMail } from "../m
 import type { SignInInput, SignUpInput, VerifyEmailInput } from "../validation/auth";
 import { LOCKOUT_SECONDS, LOCKOUT_THRESHOLD, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from "./constants";
 import { AuthError, INVALID_CREDENTIALS_MESSAGE } from "./errors";
-import { issueOtp, refundOtpSend, verifyOtp } from "./otp";
+import { issueOtp, refundOtpSend, spendDecoyOtpFailure, verifyOtp } from "./otp";
 import { dummyPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { passwordWeakness } from "./password-strength";
 import { consume, refund } from "./rate-limit";
@@ -106,13 +106,13 @@ export async function verifyEmail(input: VerifyEmailInput, ctx: Ctx): Promise<To
   if (!user || user.emailVerifiedAt) {
     // Don't leak whether the user exists or is already verified: spend the same
     // hourly wrong-code budget (per address) a real account would.
-    const budget = await consume("otpFailuresPerHour", `VERIFY_EMAIL:address:${input.email}`);
+    const budget = await spendDecoyOtpFailure(input.email, "VERIFY_EMAIL", ctx);
     if (!budget.allowed) {
       throw new AuthError("rate-limited", `Too many wrong codes. Try again in ${Math.ceil(budget.retryAfter / 60)} minutes.`, budget.retryAfter);
     }
     throw new AuthError("invalid-code", INVALID_CODE);
   }
-  const result = await verifyOtp(user.id, "VERIFY_EMAIL", input.code);
+  const result = await verifyOtp(user.id, "VERIFY_EMAIL", input.code, ctx);
   if (!result.ok) {
     await recordEvent(result.reason === "blocked" ? "authn_otp_fail_max" : "authn_otp_fail", ctx, {
       userId: user.id,
