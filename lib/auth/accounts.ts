@@ -16,6 +16,7 @@ import { MailError, sendSignUpAttemptMail, sendVerificationCodeMail } from "../m
 import type { SignInInput, SignUpInput, VerifyEmailInput } from "../validation/auth";
 import { LOCKOUT_SECONDS, LOCKOUT_THRESHOLD, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from "./constants";
 import { AuthError, INVALID_CREDENTIALS_MESSAGE } from "./errors";
+import { notifyAccountLocked } from "./lockout";
 import { issueOtp, refundOtpSend, spendDecoyOtpFailure, verifyOtp } from "./otp";
 import { dummyPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { passwordWeakness } from "./password-strength";
@@ -196,6 +197,7 @@ export async function signIn(
     if (failures >= LOCKOUT_THRESHOLD) {
       await lockUser(user.id, new Date(Date.now() + LOCKOUT_SECONDS * 1000));
       await recordEvent("authn_login_lock", ctx, { userId: user.id, email: user.email });
+      notifyAccountLocked(user);
     }
     throw fail();
   }
