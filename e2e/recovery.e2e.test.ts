@@ -85,7 +85,7 @@ describe("password recovery and profile in a real browser", () => {
 
     // The old password no longer works; the new one does.
     await submitSignIn(page, person.email, person.password);
-    await expectSignInRefused(page, "That email and password combination didn't work.");
+    await expectSignInRefused(page, "That email and password combination didn't work. Forgot your password? Resetting it also ends a sign-in pause.");
     await submitSignIn(page, person.email, NEW_PASSWORD);
     await page.waitForURL((url) => url.pathname === "/dashboard");
     await context.close();
@@ -161,7 +161,7 @@ describe("password recovery and profile in a real browser", () => {
     const freshPage = await fresh.newPage();
     await freshPage.goto(`${app.url}/sign-in`);
     await submitSignIn(freshPage, person.email, person.password);
-    await expectSignInRefused(freshPage, "That email and password combination didn't work.");
+    await expectSignInRefused(freshPage, "That email and password combination didn't work. Forgot your password? Resetting it also ends a sign-in pause.");
     await submitSignIn(freshPage, newEmail, person.password);
     await freshPage.waitForURL((url) => url.pathname === "/dashboard");
     await fresh.close();

@@ -4,7 +4,7 @@ import { createAccount, expectSignInRefused, newPerson, submitSignIn, type Perso
 import type { AppServer } from "./helpers/server";
 import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
-const GENERIC = "That email and password combination didn't work.";
+const GENERIC = "That email and password combination didn't work. Forgot your password? Resetting it also ends a sign-in pause.";
 
 let app: AppServer;
 let sink: SmtpSink;

@@ -90,8 +90,8 @@ describe("email codes", () => {
 
   it("are single use", async () => {
     const { userId, code } = await newUser("once");
-    expect(await verifyOtp(userId, "VERIFY_EMAIL", code)).toMatchObject({ ok: true });
-    expect(await verifyOtp(userId, "VERIFY_EMAIL", code)).toMatchObject({ ok: false });
+    expect(await verifyOtp(userId, "VERIFY_EMAIL", code, CTX)).toMatchObject({ ok: true });
+    expect(await verifyOtp(userId, "VERIFY_EMAIL", code, CTX)).toMatchObject({ ok: false });
     const row = await h.db.otpCode.findFirstOrThrow({ where: { userId } });
     expect(row.consumedAt).not.toBeNull();
   });
@@ -119,7 +119,7 @@ describe("email codes", () => {
     await expect(verify(email, code)).resolves.toMatchObject({ userId });
   });
 
-  it("10 wrong tries per account per hour block verification, and resending does not reset that budget", async () => {
+  it("10 wrong tries per account and client per hour block verification, and resending does not reset that budget", async () => {
     const { email, userId, code: code1 } = await newUser("budget");
     for (let i = 1; i <= 4; i++) await failWith(email, wrongCode(code1, i), "invalid-code");
     const code2 = await resend(email);
@@ -140,7 +140,7 @@ describe("email codes", () => {
     expect((await h.db.user.findUniqueOrThrow({ where: { id: userId } })).emailVerifiedAt).toBeNull();
 
     // Once the hour is over, the live code works.
-    expect(await expireLimit(h.db, "otpFailuresPerHour", `VERIFY_EMAIL:${userId}`)).toBe(1);
+    expect(await expireLimit(h.db, "otpFailuresPerClient", `VERIFY_EMAIL:${userId}:${CTX.ip}`)).toBe(1);
     await expect(verify(email, code4)).resolves.toMatchObject({ userId });
   });
 
@@ -234,7 +234,7 @@ describe("email codes", () => {
     const b = await newUser("bound-b");
     if (a.code === b.code) return;
     await failWith(a.email, b.code, "invalid-code");
-    expect(await verifyOtp(a.userId, "CHANGE_EMAIL", a.code)).toMatchObject({ ok: false });
+    expect(await verifyOtp(a.userId, "CHANGE_EMAIL", a.code, CTX)).toMatchObject({ ok: false });
     await expect(verify(a.email, a.code)).resolves.toMatchObject({ userId: a.userId });
   });
 
@@ -254,7 +254,7 @@ describe("email codes", () => {
 
   it("20 concurrent checks of one code in the OTP module: exactly one ok", async () => {
     const { userId, code } = await newUser("race-otp");
-    const results = await Promise.all(Array.from({ length: 20 }, () => verifyOtp(userId, "VERIFY_EMAIL", code)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => verifyOtp(userId, "VERIFY_EMAIL", code, CTX)));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
   });
 

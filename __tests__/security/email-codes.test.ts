@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import { issueOtp, verifyOtp } from "@/lib/auth/otp";
 import { randomSixDigitCode } from "@/lib/auth/crypto";
-import { passOneMinute, setupAuthHarness, signUp, uniqueEmail } from "../helpers/auth-harness";
+import { CTX, passOneMinute, setupAuthHarness, signUp, uniqueEmail } from "../helpers/auth-harness";
 
 const h = setupAuthHarness();
 afterEach(() => jest.restoreAllMocks());
@@ -50,9 +50,9 @@ describe("codes are compared in constant time", () => {
     if (!issued.sent) throw new Error("no code issued");
     const timingSafeEqual = jest.spyOn(crypto, "timingSafeEqual");
     const wrong = issued.code === "000000" ? "111111" : "000000";
-    expect((await verifyOtp(user.id, "VERIFY_EMAIL", wrong)).ok).toBe(false);
+    expect((await verifyOtp(user.id, "VERIFY_EMAIL", wrong, CTX)).ok).toBe(false);
     expect(timingSafeEqual).toHaveBeenCalledTimes(1);
-    expect((await verifyOtp(user.id, "VERIFY_EMAIL", issued.code)).ok).toBe(true);
+    expect((await verifyOtp(user.id, "VERIFY_EMAIL", issued.code, CTX)).ok).toBe(true);
     expect(timingSafeEqual).toHaveBeenCalledTimes(2);
     // Both sides are 32-byte HMAC-SHA256 digests, never the code itself.
     for (const [a, b] of timingSafeEqual.mock.calls) {

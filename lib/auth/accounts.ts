@@ -20,7 +20,8 @@ import { LOCKOUT_SECONDS, LOCKOUT_THRESHOLD, OTP_RESEND_COOLDOWN_SECONDS, OTP_TT
 import { runInBackground } from "./background";
 import { randomToken, safeEqualHex, sha256Hex, unusablePasswordHash } from "./crypto";
 import { AuthError, INVALID_CREDENTIALS_MESSAGE, WeakPasswordError } from "./errors";
-import { issueOtp, refundOtpSend, verifyOtp } from "./otp";
+import { notifyAccountLocked } from "./lockout";
+import { issueOtp, refundOtpSend, spendDecoyOtpFailure, verifyOtp } from "./otp";
 import { dummyPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { passwordWeakness } from "./password-strength";
 import { consume, refund } from "./rate-limit";
@@ -174,14 +175,14 @@ export async function verifyEmail(
   const user = await findUserByEmail(input.email);
   if (!user || user.emailVerifiedAt || isLocked(user)) {
     // Don't leak whether the user exists, is verified or is locked: spend the
-    // same hourly wrong-code budget (per address) a real account would.
-    const budget = await consume("otpFailuresPerHour", `VERIFY_EMAIL:address:${input.email}`);
+    // same wrong-code budgets (per client, per address) a real account would.
+    const budget = await spendDecoyOtpFailure(input.email, "VERIFY_EMAIL", ctx);
     if (!budget.allowed) {
       throw new AuthError("rate-limited", `Too many wrong codes. Try again in ${Math.ceil(budget.retryAfter / 60)} minutes.`, budget.retryAfter);
     }
     throw new AuthError("invalid-code", INVALID_CODE);
   }
-  const result = await verifyOtp(user.id, "VERIFY_EMAIL", input.code);
+  const result = await verifyOtp(user.id, "VERIFY_EMAIL", input.code, ctx);
   if (!result.ok) {
     await recordEvent(result.reason === "blocked" ? "authn_otp_fail_max" : "authn_otp_fail", ctx, {
       userId: user.id,
@@ -217,7 +218,7 @@ export async function verifyEmail(
   }
   await recordEvent("authn_email_verified", ctx, { userId: user.id, email: user.email, detail: { passwordDiscarded: true } });
   const verified = { ...user, emailVerifiedAt: new Date() };
-  runInBackground("password-setup-mail", () => mailResetLink(verified, ctx));
+  runInBackground("password-setup-mail", () => mailResetLink(verified));
   return { status: "set-password", email: user.email, message: PASSWORD_SETUP_MESSAGE };
 }
 
@@ -290,6 +291,7 @@ export async function signIn(
     if (failures >= LOCKOUT_THRESHOLD) {
       await lockUser(user.id, new Date(Date.now() + LOCKOUT_SECONDS * 1000));
       await recordEvent("authn_login_lock", ctx, { userId: user.id, email: user.email });
+      notifyAccountLocked(user);
     }
     throw fail();
   }

@@ -51,7 +51,18 @@ export const DEFAULT_AFTER_SIGN_IN = "/dashboard";
 // Email codes.
 export const OTP_TTL_SECONDS = 10 * 60;
 export const OTP_MAX_ATTEMPTS_PER_CODE = 5;
+/**
+ * Wrong codes per hour for one account from one client IP (stricter reading of
+ * SECURITY.md's "10 per account per hour", see docs/security-checklist.md
+ * "Lockout design"): an attacker at one address cannot block the owner at another.
+ */
 export const OTP_MAX_FAILURES_PER_HOUR = 10;
+/**
+ * Wrong codes per hour for one account from all clients together: with 5 tries
+ * per code and 6-digit codes, at most 50 guesses an hour (a 1 in 20,000 chance)
+ * however many addresses an attacker has.
+ */
+export const OTP_MAX_FAILURES_PER_ACCOUNT_PER_HOUR = 50;
 export const OTP_RESEND_COOLDOWN_SECONDS = 60;
 export const OTP_MAX_SENDS_PER_HOUR = 5;
 
@@ -61,6 +72,17 @@ export const LOCKOUT_SECONDS = 15 * 60;
 
 // Password reset.
 export const RESET_TOKEN_TTL_SECONDS = 30 * 60;
+
+/**
+ * Mails a stranger can make the app send to one address, per kind and hour
+ * (sign-up notices, reset links, lock notices; codes use OTP_MAX_SENDS_PER_HOUR),
+ * whoever asks and from wherever. An honest person needs one of each, two if the
+ * first is slow to arrive: 3 leaves room for that, while a flood delivers 3 and
+ * then nothing. Counted per kind so that the cheapest kind to trigger (sign-up
+ * notices) cannot use up the reset links and lock notices that are the owner's
+ * way back in.
+ */
+export const MAIL_PER_RECIPIENT_PER_HOUR = 3;
 
 /** Per client IP, per credential endpoint: requests per window. */
 export const IP_LIMIT = { points: 30, durationSeconds: 60 } as const;

@@ -46,8 +46,12 @@ export class WeakPasswordError extends AuthError {
   }
 }
 
-/** The one answer for every failed sign-in: unknown email, wrong password, locked. */
-export const INVALID_CREDENTIALS_MESSAGE = "That email and password combination didn't work.";
+/**
+ * The one answer for every failed sign-in: unknown email, wrong password, locked.
+ * It names the way out of a pause (a reset, whose link the lock notice also
+ * mails) without saying whether this sign-in hit one.
+ */
+export const INVALID_CREDENTIALS_MESSAGE = "That email and password combination didn't work. Forgot your password? Resetting it also ends a sign-in pause.";
 
 /** The bcrypt budget is spent: the same words on every form and in every API answer. */
 export const BUSY_MESSAGE = "The server is busy. Please try again in a moment.";

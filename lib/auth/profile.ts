@@ -184,7 +184,7 @@ export async function requestEmailChange(
   if (!taken) {
     const { code } = issued;
     runInBackground("email-change-code-mail", () =>
-      sendEmailChangeCodeMail(newEmail, { name: user.name, code, expiresInMinutes: OTP_TTL_SECONDS / 60 }),
+      sendEmailChangeCodeMail(newEmail, { code, expiresInMinutes: OTP_TTL_SECONDS / 60 }),
     );
   }
   return { pendingEmail: newEmail, expiresInMinutes: OTP_TTL_SECONDS / 60 };
@@ -204,7 +204,7 @@ export async function getPendingEmailChange(actor: Actor): Promise<{ email: stri
 export async function confirmEmailChange(actor: Actor, input: { code: string }, ctx: Ctx): Promise<{ email: string }> {
   await limitIp("ipOtp", ctx);
   const user = await loadUser(actor);
-  const result = await verifyOtp(user.id, "CHANGE_EMAIL", input.code);
+  const result = await verifyOtp(user.id, "CHANGE_EMAIL", input.code, ctx);
   if (!result.ok) {
     await recordEvent(result.reason === "blocked" ? "authn_otp_fail_max" : "authn_otp_fail", ctx, {
       userId: user.id,

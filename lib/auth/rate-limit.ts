@@ -2,7 +2,13 @@ import "server-only";
 import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import { getDb, type Db } from "../db/client";
 import { rateLimitKeyForIp } from "./client-ip";
-import { IP_LIMIT } from "./constants";
+import {
+  IP_LIMIT,
+  MAIL_PER_RECIPIENT_PER_HOUR,
+  OTP_MAX_FAILURES_PER_ACCOUNT_PER_HOUR,
+  OTP_MAX_FAILURES_PER_HOUR,
+  OTP_MAX_SENDS_PER_HOUR,
+} from "./constants";
 
 /**
  * Rate limits kept in the database (rate-limiter-flexible's Prisma store), so
@@ -19,12 +25,19 @@ export const RULES = {
   ipOtp: IP_LIMIT,
   ipReset: IP_LIMIT,
   ipToken: IP_LIMIT,
-  // Per account (SECURITY.md "Email codes").
+  // Per account (SECURITY.md "Email codes"); also wrong current passwords (profile).
   otpFailuresPerHour: { points: 10, durationSeconds: 3600 },
+  // Wrong codes per (account, client IP), and per account from everywhere (lib/auth/otp.ts).
+  otpFailuresPerClient: { points: OTP_MAX_FAILURES_PER_HOUR, durationSeconds: 3600 },
+  otpFailuresPerAccount: { points: OTP_MAX_FAILURES_PER_ACCOUNT_PER_HOUR, durationSeconds: 3600 },
   otpSendCooldown: { points: 1, durationSeconds: 60 },
   otpSendsPerHour: { points: 5, durationSeconds: 3600 },
   // Per address, registered or not, so the resend answer tells nothing about accounts.
   otpResendByEmail: { points: 1, durationSeconds: 60 },
+  // Per recipient address and kind of mail, whoever triggers it (lib/auth/mail-budget.ts).
+  mailPerRecipient: { points: MAIL_PER_RECIPIENT_PER_HOUR, durationSeconds: 3600 },
+  // Codes: as many as one account may be sent (every resend an honest person may ask for arrives).
+  codeMailPerRecipient: { points: OTP_MAX_SENDS_PER_HOUR, durationSeconds: 3600 },
 } satisfies Record<string, Rule>;
 export type RuleName = keyof typeof RULES;
 

@@ -1,17 +1,19 @@
 import "server-only";
 import { recordEvent, type EventContext } from "../data/audit";
-import { consumeResetToken, findResetToken, replaceResetToken } from "../data/reset-tokens";
+import { consumeResetToken, findResetToken } from "../data/reset-tokens";
 import { findUserByEmail, findUserById, type UserRecord } from "../data/users";
 import { getEnv } from "../env";
-import { sendPasswordResetDoneMail, sendPasswordResetMail } from "../mail";
+import { MailError, sendPasswordResetDoneMail, sendPasswordResetMail } from "../mail";
 import { emailSchema, newPasswordSchema } from "../validation/auth";
 import { runInBackground } from "./background";
 import { RESET_TOKEN_TTL_SECONDS } from "./constants";
-import { randomToken, sha256Hex } from "./crypto";
+import { sha256Hex } from "./crypto";
 import { AuthError, WeakPasswordError } from "./errors";
+import { mayMail, provenName, refundMail } from "./mail-budget";
 import { hashPassword } from "./password";
 import { passwordWeakness } from "./password-strength";
 import { consume } from "./rate-limit";
+import { issueResetLink } from "./reset-link";
 import { invalidateUserSessions } from "./session";
 
 /**
@@ -30,11 +32,6 @@ export const RESET_LINK_INVALID_MESSAGE = "This link is no longer valid — requ
 /** 32 bytes in base64url without padding: exactly 43 characters of the URL-safe alphabet. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-// Mails per account per hour: a stranger cannot flood someone's inbox with links.
-// Shares the hourly budget shape of email codes, under its own key.
-const RESET_MAIL_BUDGET_RULE = "otpSendsPerHour" as const;
-const resetMailBudgetKey = (userId: string) => `PASSWORD_RESET:${userId}`;
-
 async function limitIp(ctx: Ctx): Promise<void> {
   const r = await consume("ipReset", ctx.ip);
   if (!r.allowed) {
@@ -43,29 +40,22 @@ async function limitIp(ctx: Ctx): Promise<void> {
   }
 }
 
-/** The link in the mail: always under the configured APP_URL, never the request's Host. */
-export function resetLink(token: string): string {
-  return `${getEnv().APP_URL.replace(/\/+$/, "")}/reset-password?token=${encodeURIComponent(token)}`;
-}
-
-/** Mail a fresh single-use link (within the per-account budget); also how a just-proven address gets its first password. */
-export async function mailResetLink(user: UserRecord, ctx: Ctx): Promise<void> {
-  const budget = await consume(RESET_MAIL_BUDGET_RULE, resetMailBudgetKey(user.id));
-  if (!budget.allowed) {
-    await recordEvent("rate_limit_exceeded", ctx, { userId: user.id, email: user.email, detail: { rule: "resetMailsPerHour" } });
-    return;
-  }
-  const token = randomToken(32);
-  // Replacing retires every older link of the account.
-  await replaceResetToken({
-    userId: user.id,
-    tokenHash: sha256Hex(token),
-    expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_SECONDS * 1000),
-  });
+/**
+ * Mail a fresh single-use link (within the recipient's mail budget); also how a
+ * just-proven address gets its first password (lib/auth/accounts.ts).
+ */
+export async function mailResetLink(user: UserRecord): Promise<void> {
+  // A stranger cannot flood someone's inbox with links, nor retire the link the
+  // owner holds: past the cap, no token is made and nothing is sent.
+  if (!(await mayMail(user.email, "reset-link"))) return;
+  const resetUrl = await issueResetLink(user.id);
   await sendPasswordResetMail(user.email, {
-    name: user.name,
-    resetUrl: resetLink(token),
+    name: provenName(user),
+    resetUrl,
     expiresInMinutes: RESET_TOKEN_TTL_SECONDS / 60,
+  }).catch(async (err: unknown) => {
+    if (err instanceof MailError) await refundMail(user.email, "reset-link");
+    throw err;
   });
 }
 
@@ -80,7 +70,7 @@ export async function requestPasswordReset(email: string, ctx: Ctx): Promise<{ m
   if (!parsed.success) throw new AuthError("validation-failed", "Enter a valid email address, like name@example.com");
   const user = await findUserByEmail(parsed.data);
   await recordEvent("authn_password_reset_request", ctx, { userId: user?.id ?? null, email: parsed.data });
-  if (user) runInBackground("password-reset-mail", () => mailResetLink(user, ctx));
+  if (user) runInBackground("password-reset-mail", () => mailResetLink(user));
   return { message: RESET_REQUESTED_MESSAGE };
 }
 

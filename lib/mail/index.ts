@@ -1,6 +1,8 @@
 import "server-only";
+import { mayMail, refundMail } from "../auth/mail-budget";
 import { getEnv } from "../env";
 import {
+  accountLockedMail,
   emailChangeCodeMail,
   emailChangedNoticeMail,
   passwordChangedMail,
@@ -11,13 +13,17 @@ import {
   type MailContent,
   type MailContext,
 } from "./templates";
-import { sendMail } from "./transport";
+import { MailError, sendMail } from "./transport";
 
 /**
  * One sending function per email. Each resolves once the mail is handed to the
  * SMTP server (or stored in the dev mailbox) and rejects with MailError
  * otherwise. A bad argument (a code that is not 6 digits, a reset link outside
  * APP_URL) is a bug in the caller and throws a plain Error before anything is sent.
+ *
+ * Mails to an address nobody has proven yet (codes, sign-up notices) never
+ * print the account's name: whoever signed up first chose it. Their `name`
+ * field is still accepted so callers need not change, and is dropped here.
  */
 
 export { MailError, type MailErrorCode } from "./transport";
@@ -49,18 +55,36 @@ function assertAppLink(ctx: MailContext, link: string): void {
   }
 }
 
+/** What callers of the unproven-address mails may still pass; never printed (see above). */
+type UnprovenGreeting = {
+  /** @deprecated Ignored: mails to an unproven address greet without a name. */
+  name?: string | null;
+};
+
 /** "Your Gatehouse code is 123456": confirms the address of a new account. */
 export async function sendVerificationCodeMail(
   to: string,
-  data: { name?: string | null; code: string; expiresInMinutes: number },
+  data: UnprovenGreeting & { code: string; expiresInMinutes: number },
 ): Promise<void> {
   assertCode(data.code);
-  await deliver(to, verificationCodeMail(context(), data));
+  await deliver(to, verificationCodeMail(context(), { code: data.code, expiresInMinutes: data.expiresInMinutes }));
 }
 
-/** Someone tried to sign up with an address that already has an account. */
-export async function sendSignUpAttemptMail(to: string, data: { name?: string | null }): Promise<void> {
-  await deliver(to, signUpAttemptMail(context(), data));
+/**
+ * Someone tried to sign up with an address that already has an account.
+ * Anyone can trigger it, as often as they like, and nothing is made for it to
+ * carry, so its per-recipient cap (lib/auth/mail-budget.ts) is spent here,
+ * where no caller can forget it: past the cap it resolves without sending, and
+ * the sign-up answers as always.
+ */
+export async function sendSignUpAttemptMail(to: string, _data: UnprovenGreeting = {}): Promise<void> {
+  if (!(await mayMail(to, "sign-up-notice"))) return;
+  try {
+    await deliver(to, signUpAttemptMail(context()));
+  } catch (err) {
+    if (err instanceof MailError) await refundMail(to, "sign-up-notice");
+    throw err;
+  }
 }
 
 /** The password reset link; `resetUrl` must start with APP_URL. */
@@ -86,10 +110,20 @@ export async function sendPasswordResetDoneMail(to: string, data: { name?: strin
 /** The code that confirms a new email address; `to` is the new address. */
 export async function sendEmailChangeCodeMail(
   to: string,
-  data: { name?: string | null; code: string; expiresInMinutes: number },
+  data: UnprovenGreeting & { code: string; expiresInMinutes: number },
 ): Promise<void> {
   assertCode(data.code);
-  await deliver(to, emailChangeCodeMail(context(), data));
+  await deliver(to, emailChangeCodeMail(context(), { code: data.code, expiresInMinutes: data.expiresInMinutes }));
+}
+
+/** Sign-in is paused after wrong passwords; `resetUrl` (the way back in) must start with APP_URL. */
+export async function sendAccountLockedMail(
+  to: string,
+  data: { name?: string | null; resetUrl: string; expiresInMinutes: number; pausedMinutes: number },
+): Promise<void> {
+  const ctx = context();
+  assertAppLink(ctx, data.resetUrl);
+  await deliver(to, accountLockedMail(ctx, data));
 }
 
 /** Notice to the old address after the email changed; `to` is the old address. */

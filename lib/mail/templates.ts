@@ -21,9 +21,14 @@ export function escapeHtml(value: string): string {
 }
 
 // A user-chosen value (a name) in the text part or the subject: no control
-// characters or line breaks that could fake extra lines, and bounded length.
+// characters or line breaks that could fake extra lines, no invisible or
+// text-direction characters (U+202E makes "gnp.exe" read "exe.png"; names
+// stored before the schema refused them may still hold some), bounded length.
 function oneLine(value: string, max = 100): string {
-  const flat = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
+  const flat = value
+    .replace(/\p{Cf}+/gu, "")
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -45,6 +50,11 @@ function minutes(n: number): string {
 // `{code}` and `{link}` blocks are the only pieces with their own markup.
 type Block = { p: string } | { code: string } | { link: string; label: string };
 
+/**
+ * `name` is the stored name, or null for mails to an address nobody has proven
+ * yet (codes, sign-up notices): whoever signed up first chose that name, and a
+ * stranger's words must not reach the mailbox owner.
+ */
 function render(ctx: MailContext, subject: string, name: string | null | undefined, blocks: Block[]): MailContent {
   const all: Block[] = [{ p: greeting(name) }, ...blocks, { p: `— ${oneLine(ctx.appName, 60)}` }];
   const text = all
@@ -71,13 +81,11 @@ ${body}
 }
 
 /** The 6-digit code that confirms a new account's email address. */
-export function verificationCodeMail(
-  ctx: MailContext,
-  data: { name?: string | null; code: string; expiresInMinutes: number },
-): MailContent {
+export function verificationCodeMail(ctx: MailContext, data: { code: string; expiresInMinutes: number }): MailContent {
   const app = oneLine(ctx.appName, 60);
   // The code is in the subject too: visible in notifications and easy to copy.
-  return render(ctx, `Your ${app} code is ${data.code}`, data.name, [
+  // No name: the address is not proven yet, so the stored name may be a stranger's.
+  return render(ctx, `Your ${app} code is ${data.code}`, null, [
     { p: `Enter this code to confirm your email address for ${app}:` },
     { code: data.code },
     { p: `It expires in ${minutes(data.expiresInMinutes)} and works once.` },
@@ -90,9 +98,10 @@ export function verificationCodeMail(
  * has an account: the sign-up form answers the same either way, so the
  * account's existence is only revealed to the mailbox owner.
  */
-export function signUpAttemptMail(ctx: MailContext, data: { name?: string | null }): MailContent {
+export function signUpAttemptMail(ctx: MailContext): MailContent {
   const app = oneLine(ctx.appName, 60);
-  return render(ctx, `Someone tried to create a ${app} account with your email`, data.name, [
+  // No name: the account may be a pending one whose name a stranger chose.
+  return render(ctx, `Someone tried to create a ${app} account with your email`, null, [
     { p: `Someone just tried to create a new ${app} account with this email address, which already has an account.` },
     { p: "If that was you, sign in instead:" },
     { link: appLink(ctx, "/sign-in"), label: "Sign in" },
@@ -113,6 +122,27 @@ export function passwordResetMail(
     { link: data.resetUrl, label: "Choose a new password" },
     { p: `The link expires in ${minutes(data.expiresInMinutes)} and works once.` },
     { p: "If you did not ask for this, ignore this email: your password stays as it is." },
+  ]);
+}
+
+/**
+ * Sign-in was paused after too many wrong passwords. Anyone who knows the
+ * address can cause that, so the notice carries the owner's way back in: a
+ * one-time reset link (a completed reset ends the pause).
+ */
+export function accountLockedMail(
+  ctx: MailContext,
+  data: { name?: string | null; resetUrl: string; expiresInMinutes: number; pausedMinutes: number },
+): MailContent {
+  const app = oneLine(ctx.appName, 60);
+  return render(ctx, `Sign-in to your ${app} account is paused`, data.name, [
+    {
+      p: `After too many wrong passwords, sign-in to your ${app} account is paused for ${minutes(data.pausedMinutes)}. Your password was not changed and nobody signed in.`,
+    },
+    { p: "To get back in now, choose a new password: it also ends the pause." },
+    { link: data.resetUrl, label: "Choose a new password" },
+    { p: `The link expires in ${minutes(data.expiresInMinutes)} and works once.` },
+    { p: "If the wrong passwords were not yours, someone may be guessing: a new, unique password keeps them out." },
   ]);
 }
 
@@ -145,12 +175,10 @@ export function passwordResetDoneMail(ctx: MailContext, data: { name?: string | 
 }
 
 /** The 6-digit code sent to a new address before it replaces the old one. */
-export function emailChangeCodeMail(
-  ctx: MailContext,
-  data: { name?: string | null; code: string; expiresInMinutes: number },
-): MailContent {
+export function emailChangeCodeMail(ctx: MailContext, data: { code: string; expiresInMinutes: number }): MailContent {
   const app = oneLine(ctx.appName, 60);
-  return render(ctx, `Your ${app} email change code is ${data.code}`, data.name, [
+  // No name: the new address belongs to whoever owns it, who did not choose the account's name.
+  return render(ctx, `Your ${app} email change code is ${data.code}`, null, [
     { p: `Enter this code to make this address the email of your ${app} account:` },
     { code: data.code },
     { p: `It expires in ${minutes(data.expiresInMinutes)} and works once.` },

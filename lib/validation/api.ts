@@ -61,7 +61,7 @@ export const oauthErrorSchema = z
     id: "OAuthError",
     description:
       "RFC 6749 §5.2 error. 429 (rate limited) uses `invalid_request` with a `Retry-After` header; 503 uses `temporarily_unavailable`.",
-    example: { error: "invalid_grant", error_description: "That email and password combination didn't work." },
+    example: { error: "invalid_grant", error_description: "That email and password combination didn't work. Forgot your password? Resetting it also ends a sign-in pause." },
   });
 export type OAuthErrorResponse = z.infer<typeof oauthErrorSchema>;
 
