@@ -1,5 +1,5 @@
 "use client";
-import { type BaseSyntheticEvent, startTransition, useEffect } from "react";
+import { type BaseSyntheticEvent, startTransition, useEffect, useEffectEvent } from "react";
 import type {
   FieldError as HookFieldError,
   FieldValues,
@@ -58,11 +58,15 @@ type FeedbackOptions<T extends FieldValues> = {
 };
 
 /**
- * Applies a server answer to the form: refills non-secret values, shows every server
- * field error next to its field (cleared as soon as the user edits it, because
- * react-hook-form re-validates on change after a submit) and moves focus to the first
- * field in error. Pass option arrays defined at module level so the effect runs only
- * when a new answer arrives.
+ * Applies a server answer to the form, once per answer: refills non-secret values,
+ * shows every server field error next to its field (cleared as soon as the user edits
+ * it, because react-hook-form re-validates on change after a submit) and moves focus
+ * to the first field in error.
+ *
+ * Keyed on the answer alone (useActionState hands back the same object until the next
+ * one): an effect that also re-ran when an option array or a form method changed would
+ * apply the answer again on a later render, and with `clearOnError` that emptied each
+ * digit of the next code as it was typed (issue 15).
  */
 export function useServerFeedback<T extends FieldValues>(
   state: ActionState,
@@ -70,23 +74,24 @@ export function useServerFeedback<T extends FieldValues>(
   { fields, secret = [], clearOnError = [], focusOnMessage }: FeedbackOptions<T>,
 ): void {
   const { setError, setFocus, setValue } = form;
-  useEffect(() => {
-    if (state.status !== "error") return;
+  const apply = useEffectEvent((answer: ActionState) => {
+    if (answer.status !== "error") return;
     for (const name of fields) {
-      const value = state.values?.[name];
+      const value = answer.values?.[name];
       if (value !== undefined && !secret.includes(name)) setValue(name, value as PathValue<T, Path<T>>);
     }
     for (const name of clearOnError) setValue(name, "" as PathValue<T, Path<T>>);
     let first: Path<T> | undefined;
     for (const name of fields) {
-      const messages = (state.fieldErrors?.[name] ?? []).filter(Boolean);
+      const messages = (answer.fieldErrors?.[name] ?? []).filter(Boolean);
       if (messages.length === 0) continue;
       setError(name, { type: "server", message: messages[0], types: { server: messages } });
       first ??= name;
     }
-    const target = first ?? (state.message ? focusOnMessage : undefined);
+    const target = first ?? (answer.message ? focusOnMessage : undefined);
     if (target) setFocus(target);
-  }, [state, fields, secret, clearOnError, focusOnMessage, setError, setFocus, setValue]);
+  });
+  useEffect(() => apply(state), [state]);
 }
 
 /** Server field errors for fields the form does not show (so none is silently lost). */

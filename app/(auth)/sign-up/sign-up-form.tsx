@@ -23,7 +23,7 @@ import { newPasswordSchema, PASSWORD_MIN_DEFAULT, signUpSchema } from "@/lib/val
 
 type SignUpValues = z.input<typeof signUpSchema>;
 
-// Module-level so useServerFeedback's effect only reruns when a new answer arrives.
+// Module-level: one list per form, shared by every render.
 const FIELDS = ["email", "name", "password"] as const;
 const SECRET = ["password"] as const;
 
