@@ -2,6 +2,7 @@
 import { type BaseSyntheticEvent, startTransition, useEffect, useEffectEvent } from "react";
 import type {
   FieldError as HookFieldError,
+  FieldErrors,
   FieldValues,
   Path,
   PathValue,
@@ -10,6 +11,7 @@ import type {
 } from "react-hook-form";
 import type { ActionState } from "@/lib/validation/action-state";
 import { Alert } from "./alert";
+import { useHydrated } from "./use-hydrated";
 
 /** The shape of every form's server action, so tests can pass a fake. */
 export type ServerAction = (prev: ActionState, formData: FormData) => Promise<ActionState>;
@@ -44,6 +46,25 @@ export function errorMessages(error: HookFieldError | undefined): string[] {
   );
   const messages = fromTypes.length > 0 ? fromTypes : error.message ? [error.message] : [];
   return [...new Set(messages)];
+}
+
+/**
+ * The messages to show under each field. Once React runs they are react-hook-form's
+ * (its own checks, and the server's through useServerFeedback). Before that, in the
+ * server's HTML (which is the whole answer to a form posted without JavaScript), they
+ * are the server answer's field errors: the fields the alert calls highlighted are
+ * highlighted with or without script. Hydration sees the server's list too, so the
+ * two renders agree.
+ */
+export function useFieldErrors<T extends FieldValues>(
+  state: ActionState,
+  errors: FieldErrors<T>,
+): (name: Path<T>) => string[] {
+  const hydrated = useHydrated();
+  return (name) =>
+    hydrated
+      ? errorMessages(errors[name] as HookFieldError | undefined)
+      : [...new Set((state.fieldErrors?.[name] ?? []).filter(Boolean))];
 }
 
 type FeedbackOptions<T extends FieldValues> = {
