@@ -60,9 +60,13 @@ export function ChangeEmailForm({ action }: { action: ServerAction }) {
     <form action={formAction} onSubmit={submit} noValidate className="space-y-4">
       <FormMessage state={state} extra={unplacedErrors(state, FIELDS)} />
 
-      <EmailField id="profile-new-email" label="New email address" errors={emailErrors}
+      <EmailField
+        id="profile-new-email"
+        label="New email address"
+        errors={emailErrors}
         defaultValue={state.values?.newEmail}
-        {...register("newEmail")} />
+        {...register("newEmail")}
+      />
 
       <div className="space-y-1.5">
         <Label htmlFor="profile-email-password">Current password</Label>
