@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { extractCode, extractLink, type SmtpSink } from "../__tests__/helpers/smtp-sink";
 import { mailMark, newPerson, type Person } from "./helpers/flows";
-import type { AppServer } from "./helpers/server";
+import { startApp, type AppServer } from "./helpers/server";
 import { startBrowserStack, stopBrowserStack } from "./helpers/stack";
 
 /**
@@ -51,9 +51,9 @@ const h1 = (page: Page) => page.locator("main h1").first().innerText();
 const errorsOf = (page: Page, id: string) => page.locator(`#${id}-error`).innerText();
 
 /** Sign up and confirm with the mailed code, all without script; ends on the dashboard. */
-async function createAccountNoJs(page: Page, person: Person): Promise<void> {
+async function createAccountNoJs(page: Page, person: Person, base = app.url): Promise<void> {
   const mark = mailMark(sink);
-  await page.goto(`${app.url}/sign-up`);
+  await page.goto(`${base}/sign-up`);
   await page.getByLabel("Email address").fill(person.email);
   await page.getByLabel("Name").fill(person.name);
   await page.getByLabel("Password", { exact: true }).fill(person.password);
@@ -311,6 +311,24 @@ describe("every form works without JavaScript", () => {
     expect(pathOf(laptop)).toBe("/sign-in");
     await desktop.goto(`${app.url}/account/profile`);
     expect(pathOf(desktop)).toBe("/sign-in");
+  });
+
+  it("an expired access token: the refresh page's Continue button signs back in and lands on the page asked for", async () => {
+    // Its own server, where access tokens live 2 s: the middleware sends the browser to the refresh page.
+    const shortLived = await startApp({ SMTP_URL: sink.url, ACCESS_TOKEN_TTL_SECONDS: "2", JWT_CLOCK_LEEWAY_SECONDS: "0" });
+    try {
+      const page = await noJsPage();
+      const person = newPerson("nojs-refresh");
+      await createAccountNoJs(page, person, shortLived.url);
+      await page.waitForTimeout(3_500);
+      await page.goto(`${shortLived.url}/account/profile`);
+      expect(pathOf(page)).toBe("/api/auth/refresh");
+      await submit(page.getByRole("button", { name: "Continue" }));
+      expect(pathOf(page)).toBe("/account/profile");
+      expect(await h1(page)).toBe("Profile");
+    } finally {
+      await shortLived.stop();
+    }
   });
 
   it("a form posted from another site is refused with a readable 403 page, not raw JSON", async () => {
