@@ -43,8 +43,11 @@ export default function config(phase: string): NextConfig {
       ];
       return [
         { source: "/:path*", headers: security },
-        // Reset links carry a secret in the URL: never send it on as a referrer.
-        { source: "/reset-password", headers: [{ key: "Referrer-Policy", value: "no-referrer" }] },
+        // Reset links carry a secret in the URL: it never leaves the site as a referrer.
+        // same-origin, not no-referrer: under no-referrer Chromium posts the page's own
+        // form with `Origin: null`, which the CSRF check rightly refuses (a no-script reset
+        // then failed). Same-site requests may see the URL; the site is the token's issuer.
+        { source: "/reset-password", headers: [{ key: "Referrer-Policy", value: "same-origin" }] },
       ];
     },
   };

@@ -61,6 +61,31 @@ describe("sign-up in a real browser", () => {
     await context.close();
   });
 
+  it("after a wrong code takes the right one typed key by key, and verifies", async () => {
+    // Issue 15: after "That code is not valid" each typed digit appeared and was cleared again
+    // at once (the refused answer was applied anew on every render); only paste helped.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const person = newPerson("retype");
+    const mark = mailMark(sink);
+    await signUp(page, app, person);
+    const code = extractCode(await mark.next(person.email, /code/i));
+    const wrong = code === "000000" ? "111111" : "000000";
+
+    await codeField(page).pressSequentially(wrong, { delay: 30 });
+    await alertWith(page, "That code is not valid").waitFor();
+    await waitForValue(codeField(page), "");
+
+    // Typed one key at a time, as a person copies it from the mail: every digit stays.
+    await codeField(page).pressSequentially(code.slice(0, 5), { delay: 60 });
+    await page.waitForTimeout(300);
+    expect(await codeField(page).inputValue()).toBe(code.slice(0, 5));
+    await codeField(page).press(code.slice(5));
+    await waitForPath(page, "/dashboard");
+    await page.getByRole("heading", { name: `Hello, ${person.name}` }).waitFor();
+    await context.close();
+  });
+
   it("asks for a new code with one mouse click while the code field still has the focus", async () => {
     // The code field is focused on arrival. Pressing the mouse on "Send a new code" blurs it;
     // the form validates on blur ("onTouched") and inserts "Enter the 6-digit code from the

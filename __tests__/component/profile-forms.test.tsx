@@ -245,4 +245,22 @@ describe("ConfirmEmailChangeForm", () => {
     await waitFor(() => expect(codeInput()).toHaveValue(""));
     expect(codeInput()).toHaveFocus();
   });
+
+  it("after a refused code takes the next one typed key by key, and sends it", async () => {
+    const user = userEvent.setup();
+    const action = fakeAction();
+    action.mockResolvedValueOnce({ status: "error", message: "That code is not valid. Check the latest email or ask for a new code." });
+    render(<ConfirmEmailChangeForm action={action} pendingEmail="new@example.com" />);
+
+    await user.type(codeInput(), "111111");
+    expect(await screen.findByRole("alert")).toHaveTextContent("That code is not valid");
+    await waitFor(() => expect(codeInput()).toHaveValue(""));
+
+    // Each digit must stay: the refused answer is applied once, not again on every keystroke.
+    await user.type(codeInput(), "12345");
+    expect(codeInput()).toHaveValue("12345");
+    await user.type(codeInput(), "6");
+    await waitFor(() => expect(action).toHaveBeenCalledTimes(2));
+    expect(sentFields(action, 1)).toEqual({ code: "123456" });
+  });
 });

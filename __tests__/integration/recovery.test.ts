@@ -388,7 +388,7 @@ describe("resetting the password", () => {
 });
 
 describe("reset pages", () => {
-  it("send Referrer-Policy: no-referrer (the last matching header rule wins, as in Next)", async () => {
+  it("send Referrer-Policy: same-origin (the last matching header rule wins, as in Next)", async () => {
     const config = nextConfig(PHASE_PRODUCTION_SERVER);
     const rules = (await config.headers?.()) ?? [];
     const effective = (pathname: string) => {
@@ -399,7 +399,8 @@ describe("reset pages", () => {
       }
       return out;
     };
-    expect(effective("/reset-password").get("referrer-policy")).toBe("no-referrer");
+    // same-origin, not no-referrer: under no-referrer the browser posts the form with `Origin: null` (refused as CSRF).
+    expect(effective("/reset-password").get("referrer-policy")).toBe("same-origin");
     // And only there: other pages keep the site-wide policy.
     expect(effective("/sign-in").get("referrer-policy")).toBe("strict-origin-when-cross-origin");
   });

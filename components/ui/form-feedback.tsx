@@ -1,7 +1,8 @@
 "use client";
-import { type BaseSyntheticEvent, startTransition, useEffect } from "react";
+import { type BaseSyntheticEvent, startTransition, useEffect, useEffectEvent } from "react";
 import type {
   FieldError as HookFieldError,
+  FieldErrors,
   FieldValues,
   Path,
   PathValue,
@@ -10,6 +11,7 @@ import type {
 } from "react-hook-form";
 import type { ActionState } from "@/lib/validation/action-state";
 import { Alert } from "./alert";
+import { useHydrated } from "./use-hydrated";
 
 /** The shape of every form's server action, so tests can pass a fake. */
 export type ServerAction = (prev: ActionState, formData: FormData) => Promise<ActionState>;
@@ -46,6 +48,25 @@ export function errorMessages(error: HookFieldError | undefined): string[] {
   return [...new Set(messages)];
 }
 
+/**
+ * The messages to show under each field. Once React runs they are react-hook-form's
+ * (its own checks, and the server's through useServerFeedback). Before that, in the
+ * server's HTML (which is the whole answer to a form posted without JavaScript), they
+ * are the server answer's field errors: the fields the alert calls highlighted are
+ * highlighted with or without script. Hydration sees the server's list too, so the
+ * two renders agree.
+ */
+export function useFieldErrors<T extends FieldValues>(
+  state: ActionState,
+  errors: FieldErrors<T>,
+): (name: Path<T>) => string[] {
+  const hydrated = useHydrated();
+  return (name) =>
+    hydrated
+      ? errorMessages(errors[name] as HookFieldError | undefined)
+      : [...new Set((state.fieldErrors?.[name] ?? []).filter(Boolean))];
+}
+
 type FeedbackOptions<T extends FieldValues> = {
   /** The visible fields, in the order they appear (focus goes to the first with an error). */
   fields: readonly Path<T>[];
@@ -58,11 +79,15 @@ type FeedbackOptions<T extends FieldValues> = {
 };
 
 /**
- * Applies a server answer to the form: refills non-secret values, shows every server
- * field error next to its field (cleared as soon as the user edits it, because
- * react-hook-form re-validates on change after a submit) and moves focus to the first
- * field in error. Pass option arrays defined at module level so the effect runs only
- * when a new answer arrives.
+ * Applies a server answer to the form, once per answer: refills non-secret values,
+ * shows every server field error next to its field (cleared as soon as the user edits
+ * it, because react-hook-form re-validates on change after a submit) and moves focus
+ * to the first field in error.
+ *
+ * Keyed on the answer alone (useActionState hands back the same object until the next
+ * one): an effect that also re-ran when an option array or a form method changed would
+ * apply the answer again on a later render, and with `clearOnError` that emptied each
+ * digit of the next code as it was typed (issue 15).
  */
 export function useServerFeedback<T extends FieldValues>(
   state: ActionState,
@@ -70,23 +95,24 @@ export function useServerFeedback<T extends FieldValues>(
   { fields, secret = [], clearOnError = [], focusOnMessage }: FeedbackOptions<T>,
 ): void {
   const { setError, setFocus, setValue } = form;
-  useEffect(() => {
-    if (state.status !== "error") return;
+  const apply = useEffectEvent((answer: ActionState) => {
+    if (answer.status !== "error") return;
     for (const name of fields) {
-      const value = state.values?.[name];
+      const value = answer.values?.[name];
       if (value !== undefined && !secret.includes(name)) setValue(name, value as PathValue<T, Path<T>>);
     }
     for (const name of clearOnError) setValue(name, "" as PathValue<T, Path<T>>);
     let first: Path<T> | undefined;
     for (const name of fields) {
-      const messages = (state.fieldErrors?.[name] ?? []).filter(Boolean);
+      const messages = (answer.fieldErrors?.[name] ?? []).filter(Boolean);
       if (messages.length === 0) continue;
       setError(name, { type: "server", message: messages[0], types: { server: messages } });
       first ??= name;
     }
-    const target = first ?? (state.message ? focusOnMessage : undefined);
+    const target = first ?? (answer.message ? focusOnMessage : undefined);
     if (target) setFocus(target);
-  }, [state, fields, secret, clearOnError, focusOnMessage, setError, setFocus, setValue]);
+  });
+  useEffect(() => apply(state), [state]);
 }
 
 /** Server field errors for fields the form does not show (so none is silently lost). */

@@ -1,7 +1,8 @@
 "use client";
-import Link from "next/link";
+import Link, { useLinkStatus } from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
+import { Spinner } from "./button";
 import { cn } from "./class-names";
 
 export type SectionLink = { href: string; label: string };
@@ -30,6 +31,7 @@ export function SectionNav({ label, links, footer }: { label: string; links: rea
                 )}
               >
                 {text}
+                <PendingMark />
               </Link>
             </li>
           );
@@ -38,4 +40,15 @@ export function SectionNav({ label, links, footer }: { label: string; links: rea
       </ul>
     </nav>
   );
+}
+
+/**
+ * A spinner beside the link being followed. The account pages have no loading.tsx:
+ * its Suspense fallback is all a browser without JavaScript ever showed ("Loading…"),
+ * since only script swaps the streamed page in. A page now arrives whole, and this
+ * mark is the feedback a client-side navigation gives meanwhile.
+ */
+function PendingMark() {
+  const { pending } = useLinkStatus();
+  return pending ? <Spinner className="ml-2 inline size-3.5 align-[-2px]" /> : null;
 }

@@ -141,8 +141,7 @@ export async function signedInContext(
  */
 export async function accessTo(page: Page, app: AppServer, path: string): Promise<"signed-in" | "signed-out"> {
   await page.goto(`${app.url}${path}`);
-  // The refresh page posts itself back, and a page that streams (a loading.tsx boundary)
-  // may redirect from the client: settle on a real page with its main heading first.
+  // The refresh page posts itself back: settle on a real page with its main heading first.
   await page.waitForURL((url) => url.pathname !== "/api/auth/refresh");
   await page.locator("main h1").first().waitFor();
   return new URL(page.url()).pathname === "/sign-in" ? "signed-out" : "signed-in";

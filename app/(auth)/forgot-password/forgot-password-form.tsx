@@ -7,11 +7,11 @@ import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { EmailField } from "@/components/ui/email-field";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { initialActionState } from "@/lib/validation/action-state";
@@ -36,10 +36,11 @@ export function ForgotPasswordForm({ action }: { action: ServerAction }) {
     handleSubmit,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   useServerFeedback(state, form, { fields: FIELDS, focusOnMessage: "email" });
 
   const submit = submitWhenValid(handleSubmit, formAction);
-  const emailErrors = errorMessages(errors.email);
+  const emailErrors = shownErrors("email");
   const sent = state.status === "success";
 
   return (

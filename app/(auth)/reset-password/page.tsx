@@ -7,8 +7,9 @@ import { resetPasswordAction } from "./actions";
 import { ResetPasswordForm } from "./reset-password-form";
 
 // The URL carries a secret: besides the Referrer-Policy header (next.config.ts),
-// a meta tag keeps it out of Referer even if a proxy drops that header.
-export const metadata: Metadata = { title: "Choose a new password", referrer: "no-referrer" };
+// a meta tag keeps it off other sites even if a proxy drops that header. same-origin,
+// not no-referrer, which makes the browser post this page's form with `Origin: null`.
+export const metadata: Metadata = { title: "Choose a new password", referrer: "same-origin" };
 
 // Per request: the token's state changes, and PASSWORD_MIN_LENGTH is a run-time setting.
 export const dynamic = "force-dynamic";

@@ -6,11 +6,11 @@ import { useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { NewPasswordField } from "@/components/ui/new-password-field";
@@ -51,18 +51,20 @@ export function ResetPasswordForm({ action, token, email, minPasswordLength = PA
     handleSubmit,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   useServerFeedback(state, form, { fields: FIELDS, secret: SECRET, focusOnMessage: "password" });
 
   const password = useWatch({ control, name: "password" });
 
   const submit = submitWhenValid(handleSubmit, formAction);
-  const passwordErrors = errorMessages(errors.password);
+  const passwordErrors = shownErrors("password");
 
   return (
     <form action={formAction} onSubmit={submit} noValidate className="space-y-5">
       <FormMessage state={state} extra={unplacedErrors(state, [...FIELDS, "token"])} />
 
-      <input type="hidden" {...register("token")} />
+      {/* The value is in the server HTML too: without script the form posts what the page rendered. */}
+      <input type="hidden" defaultValue={token} {...register("token")} />
       {/* Unnamed, so never sent: tells password managers which account the new password belongs to. */}
       <input type="email" autoComplete="username" value={email} readOnly hidden />
 

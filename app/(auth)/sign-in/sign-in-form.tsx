@@ -10,11 +10,11 @@ import { Button } from "@/components/ui/button";
 import { EmailField } from "@/components/ui/email-field";
 import { FieldError } from "@/components/ui/field-error";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { Label } from "@/components/ui/label";
@@ -58,6 +58,7 @@ export function SignInForm({ action, next, reason }: SignInFormProps) {
     handleSubmit,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   // After a refused sign-in the password is emptied and focused, ready for another try.
   useServerFeedback(state, form, {
     fields: FIELDS,
@@ -77,8 +78,8 @@ export function SignInForm({ action, next, reason }: SignInFormProps) {
   const submit = submitWhenValid(handleSubmit, formAction);
 
   const notice = reason ? REASONS.get(reason) : undefined;
-  const emailErrors = errorMessages(errors.email);
-  const passwordErrors = errorMessages(errors.password);
+  const emailErrors = shownErrors("email");
+  const passwordErrors = shownErrors("password");
 
   return (
     <form action={formAction} onSubmit={submit} noValidate className="space-y-5">

@@ -8,11 +8,11 @@ import { Button } from "@/components/ui/button";
 import { EmailField } from "@/components/ui/email-field";
 import { FieldError } from "@/components/ui/field-error";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { Input } from "@/components/ui/input";
@@ -23,7 +23,7 @@ import { newPasswordSchema, PASSWORD_MIN_DEFAULT, signUpSchema } from "@/lib/val
 
 type SignUpValues = z.input<typeof signUpSchema>;
 
-// Module-level so useServerFeedback's effect only reruns when a new answer arrives.
+// Module-level: one list per form, shared by every render.
 const FIELDS = ["email", "name", "password"] as const;
 const SECRET = ["password"] as const;
 
@@ -57,15 +57,16 @@ export function SignUpForm({ action, minPasswordLength = PASSWORD_MIN_DEFAULT }:
     handleSubmit,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   useServerFeedback(state, form, { fields: FIELDS, secret: SECRET });
 
   const [email, name, password] = useWatch({ control, name: ["email", "name", "password"] });
 
   const submit = submitWhenValid(handleSubmit, formAction);
 
-  const emailErrors = errorMessages(errors.email);
-  const nameErrors = errorMessages(errors.name);
-  const passwordErrors = errorMessages(errors.password);
+  const emailErrors = shownErrors("email");
+  const nameErrors = shownErrors("name");
+  const passwordErrors = shownErrors("password");
 
   return (
     <form action={formAction} onSubmit={submit} noValidate className="space-y-5">

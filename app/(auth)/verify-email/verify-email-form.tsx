@@ -8,11 +8,11 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { Input } from "@/components/ui/input";
@@ -60,6 +60,7 @@ export function VerifyEmailForm({ action, resendAction, email, nonce }: VerifyEm
     setFocus,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   const fields = emailKnown ? FIELDS_CODE_ONLY : FIELDS_WITH_EMAIL;
   useServerFeedback(state, form, { fields, clearOnError: CLEAR_ON_ERROR, focusOnMessage: "code" });
   const {
@@ -85,10 +86,10 @@ export function VerifyEmailForm({ action, resendAction, email, nonce }: VerifyEm
   };
 
   const wait = useRetryCountdown(resendState);
-  const emailErrors = errorMessages(errors.email);
-  const codeErrors = errorMessages(errors.code);
+  const emailErrors = shownErrors("email");
+  const codeErrors = shownErrors("code");
   // With the address hidden, its errors (if the server has any) go to the alert.
-  const extra = unplacedErrors(state, fields).concat(emailKnown ? errorMessages(errors.email) : []);
+  const extra = unplacedErrors(state, fields).concat(emailKnown ? shownErrors("email") : []);
 
   return (
     <div className="space-y-6">
@@ -96,7 +97,8 @@ export function VerifyEmailForm({ action, resendAction, email, nonce }: VerifyEm
         <FormMessage state={state} extra={[...new Set(extra)]} />
 
         {emailKnown ? (
-          <input type="hidden" {...register("email")} />
+          // The value is in the server HTML too: without script the form posts what the page rendered.
+          <input type="hidden" defaultValue={email} {...register("email")} />
         ) : (
           <div className="space-y-1.5">
             <Label htmlFor="verify-email">Email address</Label>

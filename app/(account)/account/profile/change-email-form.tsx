@@ -6,11 +6,11 @@ import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { EmailField } from "@/components/ui/email-field";
@@ -41,6 +41,7 @@ export function ChangeEmailForm({ action }: { action: ServerAction }) {
     reset,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   useServerFeedback(state, form, {
     fields: FIELDS,
     secret: SECRET,
@@ -52,14 +53,20 @@ export function ChangeEmailForm({ action }: { action: ServerAction }) {
   }, [state, reset]);
 
   const submit = submitWhenValid(handleSubmit, formAction);
-  const emailErrors = errorMessages(errors.newEmail);
-  const passwordErrors = errorMessages(errors.currentPassword);
+  const emailErrors = shownErrors("newEmail");
+  const passwordErrors = shownErrors("currentPassword");
 
   return (
     <form action={formAction} onSubmit={submit} noValidate className="space-y-4">
       <FormMessage state={state} extra={unplacedErrors(state, FIELDS)} />
 
-      <EmailField id="profile-new-email" label="New email address" errors={emailErrors} {...register("newEmail")} />
+      <EmailField
+        id="profile-new-email"
+        label="New email address"
+        errors={emailErrors}
+        defaultValue={state.values?.newEmail}
+        {...register("newEmail")}
+      />
 
       <div className="space-y-1.5">
         <Label htmlFor="profile-email-password">Current password</Label>

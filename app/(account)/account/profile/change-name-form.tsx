@@ -6,11 +6,11 @@ import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { Input } from "@/components/ui/input";
@@ -30,17 +30,18 @@ export function ChangeNameForm({ action, name }: { action: ServerAction; name: s
     criteriaMode: "all",
     mode: "onSubmit", // errors on submit, then live: no layout shift under a moving pointer
     reValidateMode: "onChange",
-    defaultValues: { name },
+    defaultValues: { name: state.values?.name ?? name },
   });
   const {
     register,
     handleSubmit,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   useServerFeedback(state, form, { fields: FIELDS, focusOnMessage: "name" });
 
   const submit = submitWhenValid(handleSubmit, formAction);
-  const nameErrors = errorMessages(errors.name);
+  const nameErrors = shownErrors("name");
 
   return (
     <form action={formAction} onSubmit={submit} noValidate className="space-y-4">
@@ -51,6 +52,7 @@ export function ChangeNameForm({ action, name }: { action: ServerAction; name: s
           id="profile-name"
           autoComplete="name"
           required
+          defaultValue={state.values?.name ?? name}
           aria-invalid={nameErrors.length > 0 || undefined}
           aria-describedby="profile-name-error"
           {...register("name")}

@@ -6,11 +6,11 @@ import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { Label } from "@/components/ui/label";
@@ -52,6 +52,7 @@ export function ChangePasswordForm({ action, email, name, minPasswordLength = PA
     reset,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   useServerFeedback(state, form, { fields: FIELDS, secret: SECRET, focusOnMessage: "currentPassword" });
   // Once changed, neither password stays on screen.
   useEffect(() => {
@@ -61,8 +62,8 @@ export function ChangePasswordForm({ action, email, name, minPasswordLength = PA
   const password = useWatch({ control, name: "password" });
 
   const submit = submitWhenValid(handleSubmit, formAction);
-  const currentErrors = errorMessages(errors.currentPassword);
-  const passwordErrors = errorMessages(errors.password);
+  const currentErrors = shownErrors("currentPassword");
+  const passwordErrors = shownErrors("password");
 
   return (
     <form action={formAction} onSubmit={submit} noValidate className="space-y-4">

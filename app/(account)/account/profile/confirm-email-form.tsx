@@ -6,11 +6,11 @@ import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import {
-  errorMessages,
   FormMessage,
   type ServerAction,
   submitWhenValid,
   unplacedErrors,
+  useFieldErrors,
   useServerFeedback,
 } from "@/components/ui/form-feedback";
 import { Label } from "@/components/ui/label";
@@ -47,6 +47,7 @@ export function ConfirmEmailChangeForm({ action, pendingEmail, nonce }: ConfirmE
     handleSubmit,
     formState: { errors },
   } = form;
+  const shownErrors = useFieldErrors(state, errors);
   useServerFeedback(state, form, { fields: FIELDS, clearOnError: CLEAR_ON_ERROR, focusOnMessage: "code" });
   const {
     field: { name, value, onChange, onBlur, ref },
@@ -57,7 +58,7 @@ export function ConfirmEmailChangeForm({ action, pendingEmail, nonce }: ConfirmE
   const submit = submitWhenValid(handleSubmit, (formData) => {
     if (!isPending) formAction(formData);
   });
-  const codeErrors = errorMessages(errors.code);
+  const codeErrors = shownErrors("code");
 
   return (
     <form ref={formRef} action={formAction} onSubmit={submit} noValidate className="space-y-4">
