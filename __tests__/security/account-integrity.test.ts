@@ -296,10 +296,13 @@ describe("2. an admin's lock holds", () => {
 });
 
 describe("3. evictions win against sign-ins in flight", () => {
+  let runs = 0;
   async function evictDuringSignIns(evict: (email: string, userId: string, keep: TokenPair) => Promise<void>, password = PASSWORD) {
     const { email, tokens: keep } = await createVerifiedUser(h.sink, uniqueEmail("evict"));
     let stop = false;
-    const loops = Array.from({ length: 8 }, (_, i) => loopSignIns(email, password, () => stop, `198.51.100.${60 + i}`));
+    // Fresh client addresses for every run: each has its own per-IP budget (30 a minute).
+    const base = 10 + 8 * runs++;
+    const loops = Array.from({ length: 8 }, (_, i) => loopSignIns(email, password, () => stop, `192.0.2.${base + i}`));
     await new Promise((r) => setTimeout(r, 300));
     const evictStarted = Date.now();
     await evict(email, keep.userId, keep);

@@ -85,6 +85,9 @@ describe("a bounded queue in front of bcrypt", () => {
     }
     // Unknown email and known email are refused alike: "busy" tells nothing about accounts.
     expect(new Set(flood.map((a) => JSON.stringify([a.status, a.body, a.headers.get("retry-after")]))).size).toBe(1);
+    // "Busy" is the server's refusal, not a wrong guess: the six refused guesses at the victim's account gave
+    // their claimed attempts back (only the victim's own, still queued, is counted).
+    expect((await h.db.user.findUniqueOrThrow({ where: { email: victim } })).failedLoginCount).toBe(1);
 
     const answer = await victimAnswer;
     expect(answer.status).toBe(200);

@@ -8,6 +8,7 @@ import {
   lockUser,
   claimLoginAttempt,
   clearFailedLogins,
+  releaseLoginAttempt,
   replacePendingUser,
   rotateSignupSecret,
   verifyEmailDiscardingPassword,
@@ -74,7 +75,7 @@ async function mailVerificationCode(user: UserRecord, opts: { skipCooldown?: boo
   const issued = await issueOtp(user.id, "VERIFY_EMAIL", user.email, opts);
   if (!issued.sent) return false;
   try {
-    await sendVerificationCodeMail(user.email, { name: user.name, code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
+    await sendVerificationCodeMail(user.email, { code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
   } catch (err) {
     // Nothing was sent: asking again once mail works must not be refused as "too soon".
     await refundOtpSend(user.id, "VERIFY_EMAIL");
@@ -113,7 +114,7 @@ export async function registerAccount(input: SignUpInput, ctx: Ctx): Promise<Sig
   if (existing) {
     await recordEvent("user_signup_existing_email", ctx, { userId: existing.id, email: existing.email });
     try {
-      await sendSignUpAttemptMail(existing.email, { name: existing.name });
+      await sendSignUpAttemptMail(existing.email);
     } catch (err) {
       // Same answer as a new address whose code mail failed.
       if (err instanceof MailError) throw new AuthError("mail-unavailable", SIGN_UP_MAIL_FAILED);
@@ -280,7 +281,15 @@ export async function signIn(
   // Claim the attempt before checking the password, so a burst of parallel
   // guesses cannot all be checked against a stale "not locked" read.
   const attempt = await claimLoginAttempt(user.id);
-  const passwordOk = await verifyPassword(input.password, user.passwordHash);
+  let passwordOk: boolean;
+  try {
+    passwordOk = await verifyPassword(input.password, user.passwordHash);
+  } catch (err) {
+    // "Busy" (the bcrypt queue is full) is the server's refusal, not a wrong
+    // guess: it must not move the owner toward a lockout.
+    if (attempt !== null && err instanceof AuthError && err.code === "busy") await releaseLoginAttempt(user.id);
+    throw err;
+  }
   if (attempt === null || attempt > LOCKOUT_THRESHOLD) {
     await recordEvent("authn_login_fail_max", ctx, { userId: user.id, email: user.email, detail: { reason: "locked" } });
     throw fail();

@@ -478,7 +478,7 @@ export async function resendVerificationCodeAsAdmin(actor: AdminActor, userId: s
     throw new AuthError("rate-limited", `A code was sent recently. Try again in ${issued.retryAfter} seconds.`, issued.retryAfter);
   }
   try {
-    await sendVerificationCodeMail(user.email, { name: user.name, code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
+    await sendVerificationCodeMail(user.email, { code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
   } catch (err) {
     if (err instanceof MailError) {
       await refundOtpSend(user.id, "VERIFY_EMAIL"); // nothing was sent: the admin may try again at once

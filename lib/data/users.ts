@@ -110,6 +110,12 @@ export async function claimLoginAttempt(id: string): Promise<number | null> {
   return rows[0]?.failed_login_count ?? null;
 }
 
+/** Give back an attempt that was claimed but never checked (the bcrypt queue was full: not the person's failure). */
+export async function releaseLoginAttempt(id: string): Promise<void> {
+  await (await getDb()).$executeRaw`
+    UPDATE "users" SET "failed_login_count" = GREATEST("failed_login_count" - 1, 0) WHERE "id" = ${id}::uuid`;
+}
+
 export async function clearFailedLogins(id: string): Promise<void> {
   await (await getDb()).user.update({ where: { id }, data: { failedLoginCount: 0 } });
 }
