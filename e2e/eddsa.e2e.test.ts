@@ -27,8 +27,9 @@ it("issues EdDSA tokens that the middleware, the pages and the API accept, and p
     body: JSON.stringify({ email, name: "Ed", password }),
   });
   expect(reg.status).toBe(202);
+  const { registration } = (await reg.json()) as { registration: string };
   const code = extractCode(await sink.waitForMail((m) => JSON.stringify(m.to ?? "").includes(email)));
-  const verified = await fetch(`${app.url}/api/auth/verify-email`, { method: "POST", headers: json, body: JSON.stringify({ email, code }) });
+  const verified = await fetch(`${app.url}/api/auth/verify-email`, { method: "POST", headers: json, body: JSON.stringify({ email, code, registration }) });
   const tokens = (await verified.json()) as { access_token: string };
   const header = JSON.parse(Buffer.from(tokens.access_token.split(".")[0]!, "base64url").toString()) as { alg: string; kid?: string };
   expect(header.alg).toBe("EdDSA");

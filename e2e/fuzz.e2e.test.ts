@@ -184,7 +184,9 @@ async function signUpThroughApi(tag: string): Promise<Account> {
   expect(registered.status).toBe(202);
   const code = extractCode(await sink.waitForMail((m) => isTo(m, email) && /code/i.test(m.subject ?? ""), 15_000));
   secrets.add(code);
-  const verified = await post("/api/auth/verify-email", { email, code });
+  const { registration } = (await registered.json()) as { registration: string };
+  secrets.add(registration);
+  const verified = await post("/api/auth/verify-email", { email, code, registration });
   expect(verified.status).toBe(200);
   const pair = (await verified.json()) as { access_token: string; refresh_token: string };
   return { email, ...(await describeToken(pair)) };

@@ -82,10 +82,13 @@ async function postJson(path: string, body: unknown, headers: Record<string, str
 async function signUpThroughApi(tag: string): Promise<Person> {
   const email = `${tag}-${randomBytes(4).toString("hex")}@regress.test`;
   const name = `${tag[0]!.toUpperCase()}${tag.slice(1)} Regression`;
-  expect((await postJson("/api/auth/register", { email, name, password: PASSWORD })).status).toBe(202);
+  const registered = await postJson("/api/auth/register", { email, name, password: PASSWORD });
+  expect(registered.status).toBe(202);
+  const { registration } = (await registered.json()) as { registration: string };
   const code = extractCode(await sink.waitForMail((m) => isTo(m, email) && /code/i.test(m.subject ?? ""), 15_000));
   secrets.add(code);
-  const verified = await postJson("/api/auth/verify-email", { email, code });
+  secrets.add(registration);
+  const verified = await postJson("/api/auth/verify-email", { email, code, registration });
   expect(verified.status).toBe(200);
   const pair = (await verified.json()) as { access_token: string; refresh_token: string };
   return { email, name, ...remember(pair) };
