@@ -1,9 +1,9 @@
 import "server-only";
 import type { UserRecord } from "../data/users";
-import { MailError, sendAccountLockedMail } from "../mail";
+import { sendAccountLockedMail } from "../mail";
 import { runInBackground } from "./background";
 import { LOCKOUT_SECONDS, RESET_TOKEN_TTL_SECONDS } from "./constants";
-import { mayMail, provenName, refundMail } from "./mail-budget";
+import { provenName, sendWithinMailCap } from "./mail-budget";
 import { issueResetLink } from "./reset-link";
 
 /**
@@ -23,16 +23,14 @@ import { issueResetLink } from "./reset-link";
  */
 export function notifyAccountLocked(user: Pick<UserRecord, "id" | "email" | "name" | "emailVerifiedAt">): void {
   runInBackground("lock-notice-mail", async () => {
-    if (!(await mayMail(user.email, "lock-notice"))) return;
-    const resetUrl = await issueResetLink(user.id);
-    await sendAccountLockedMail(user.email, {
-      name: provenName(user),
-      resetUrl,
-      expiresInMinutes: RESET_TOKEN_TTL_SECONDS / 60,
-      pausedMinutes: LOCKOUT_SECONDS / 60,
-    }).catch(async (err: unknown) => {
-      if (err instanceof MailError) await refundMail(user.email, "lock-notice");
-      throw err;
+    await sendWithinMailCap(user.email, "lock-notice", async () => {
+      const resetUrl = await issueResetLink(user.id);
+      await sendAccountLockedMail(user.email, {
+        name: provenName(user),
+        resetUrl,
+        expiresInMinutes: RESET_TOKEN_TTL_SECONDS / 60,
+        pausedMinutes: LOCKOUT_SECONDS / 60,
+      });
     });
   });
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { log } from "../log";
+import { MailError } from "../mail/transport";
 import { consume, refund, type RuleName } from "./rate-limit";
 
 /**
@@ -50,4 +51,21 @@ export async function refundMail(address: string, kind: StrangerMailKind): Promi
  */
 export function provenName(user: { name: string; emailVerifiedAt: Date | null }): string | null {
   return user.emailVerifiedAt ? user.name : null;
+}
+
+/**
+ * Send one capped mail: past the recipient's cap nothing runs (false); `send`
+ * makes whatever the mail carries (a token, a code) and delivers it. A delivery
+ * failure gives the spent place back, so asking again once mail works is not
+ * refused, and is rethrown.
+ */
+export async function sendWithinMailCap(address: string, kind: StrangerMailKind, send: () => Promise<void>): Promise<boolean> {
+  if (!(await mayMail(address, kind))) return false;
+  try {
+    await send();
+  } catch (err) {
+    if (err instanceof MailError) await refundMail(address, kind);
+    throw err;
+  }
+  return true;
 }

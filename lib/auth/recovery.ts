@@ -3,13 +3,13 @@ import { recordEvent, type EventContext } from "../data/audit";
 import { consumeResetToken, findResetToken } from "../data/reset-tokens";
 import { findUserByEmail, findUserById, type UserRecord } from "../data/users";
 import { getEnv } from "../env";
-import { MailError, sendPasswordResetDoneMail, sendPasswordResetMail } from "../mail";
+import { sendPasswordResetDoneMail, sendPasswordResetMail } from "../mail";
 import { emailSchema, newPasswordSchema } from "../validation/auth";
 import { runInBackground } from "./background";
 import { RESET_TOKEN_TTL_SECONDS } from "./constants";
 import { sha256Hex } from "./crypto";
 import { AuthError, WeakPasswordError } from "./errors";
-import { mayMail, provenName, refundMail } from "./mail-budget";
+import { provenName, sendWithinMailCap } from "./mail-budget";
 import { hashPassword } from "./password";
 import { passwordWeakness } from "./password-strength";
 import { consume } from "./rate-limit";
@@ -47,15 +47,9 @@ async function limitIp(ctx: Ctx): Promise<void> {
 export async function mailResetLink(user: UserRecord): Promise<void> {
   // A stranger cannot flood someone's inbox with links, nor retire the link the
   // owner holds: past the cap, no token is made and nothing is sent.
-  if (!(await mayMail(user.email, "reset-link"))) return;
-  const resetUrl = await issueResetLink(user.id);
-  await sendPasswordResetMail(user.email, {
-    name: provenName(user),
-    resetUrl,
-    expiresInMinutes: RESET_TOKEN_TTL_SECONDS / 60,
-  }).catch(async (err: unknown) => {
-    if (err instanceof MailError) await refundMail(user.email, "reset-link");
-    throw err;
+  await sendWithinMailCap(user.email, "reset-link", async () => {
+    const resetUrl = await issueResetLink(user.id);
+    await sendPasswordResetMail(user.email, { name: provenName(user), resetUrl, expiresInMinutes: RESET_TOKEN_TTL_SECONDS / 60 });
   });
 }
 

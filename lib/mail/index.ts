@@ -1,5 +1,5 @@
 import "server-only";
-import { mayMail, refundMail } from "../auth/mail-budget";
+import { sendWithinMailCap } from "../auth/mail-budget";
 import { getEnv } from "../env";
 import {
   accountLockedMail,
@@ -13,7 +13,7 @@ import {
   type MailContent,
   type MailContext,
 } from "./templates";
-import { MailError, sendMail } from "./transport";
+import { sendMail } from "./transport";
 
 /**
  * One sending function per email. Each resolves once the mail is handed to the
@@ -78,13 +78,7 @@ export async function sendVerificationCodeMail(
  * the sign-up answers as always.
  */
 export async function sendSignUpAttemptMail(to: string, _data: UnprovenGreeting = {}): Promise<void> {
-  if (!(await mayMail(to, "sign-up-notice"))) return;
-  try {
-    await deliver(to, signUpAttemptMail(context()));
-  } catch (err) {
-    if (err instanceof MailError) await refundMail(to, "sign-up-notice");
-    throw err;
-  }
+  await sendWithinMailCap(to, "sign-up-notice", () => deliver(to, signUpAttemptMail(context())));
 }
 
 /** The password reset link; `resetUrl` must start with APP_URL. */
