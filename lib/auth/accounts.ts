@@ -6,7 +6,7 @@ import {
   deleteUser,
   findUserByEmail,
   lockUser,
-  claimLoginAttempt,
+  claimSignInAttempt,
   clearFailedLogins,
   releaseLoginAttempt,
   replacePendingUser,
@@ -272,15 +272,15 @@ export async function signIn(
 ): Promise<SignInResult> {
   await limitIp(opts.rule ?? "ipSignIn", ctx);
   const fail = () => new AuthError("invalid-credentials", INVALID_CREDENTIALS_MESSAGE);
-  const user = await findUserByEmail(input.email);
-  if (!user) {
+  // One statement finds the account and counts the attempt; an unknown
+  // address runs it too (matching nothing), then a dummy compare: the same work.
+  const claim = await claimSignInAttempt(input.email);
+  if (!claim) {
     await dummyPasswordCheck(input.password);
     await recordEvent("authn_login_fail", ctx, { email: input.email, detail: { reason: "unknown-email" } });
     throw fail();
   }
-  // Claim the attempt before checking the password, so a burst of parallel
-  // guesses cannot all be checked against a stale "not locked" read.
-  const attempt = await claimLoginAttempt(user.id);
+  const { user, attempt } = claim;
   let passwordOk: boolean;
   try {
     passwordOk = await verifyPassword(input.password, user.passwordHash);

@@ -98,16 +98,55 @@ export async function verifyEmailDiscardingPassword(input: { id: string; unusabl
   return n === 1;
 }
 
+type UserRow = {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: Role;
+  email_verified_at: Date | null;
+  failed_login_count: number;
+  locked_until: Date | null;
+  last_login_at: Date | null;
+  security_version: number;
+  signup_secret_hash: string | null;
+  created_at: Date;
+};
+
 /**
- * Reserve one sign-in attempt atomically, before the password is checked:
- * returns the new consecutive count, or null while the account is locked.
+ * A sign-in's first statement: find the account by address AND reserve one
+ * attempt (before the password is checked, so a burst of parallel guesses
+ * cannot all be checked against a stale "not locked" read). `attempt` is the
+ * new consecutive count, or null while a lock is in force (nothing counted).
+ * An unknown address runs the very same statement and matches nothing, so
+ * both answers cost the same database work.
  */
-export async function claimLoginAttempt(id: string): Promise<number | null> {
-  const rows = await (await getDb()).$queryRaw<Array<{ failed_login_count: number }>>`
-    UPDATE "users" SET "failed_login_count" = "failed_login_count" + 1
-    WHERE "id" = ${id}::uuid AND ("locked_until" IS NULL OR "locked_until" <= now())
-    RETURNING "failed_login_count"`;
-  return rows[0]?.failed_login_count ?? null;
+export async function claimSignInAttempt(email: string): Promise<{ user: UserRecord; attempt: number | null } | null> {
+  const rows = await (await getDb()).$queryRaw<Array<UserRow & { claimed: boolean }>>`
+    UPDATE "users" SET "failed_login_count" = CASE
+        WHEN "locked_until" IS NULL OR "locked_until" <= now() THEN "failed_login_count" + 1
+        ELSE "failed_login_count" END
+    WHERE "email" = ${email}
+    RETURNING "id"::text AS "id", "email", "name", "password_hash", "role"::text AS "role", "email_verified_at",
+      "failed_login_count", "locked_until", "last_login_at", "security_version", "signup_secret_hash", "created_at",
+      ("locked_until" IS NULL OR "locked_until" <= now()) AS "claimed"`;
+  const r = rows[0];
+  if (!r) return null;
+  const user: UserRecord = {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    passwordHash: r.password_hash,
+    role: r.role,
+    emailVerifiedAt: r.email_verified_at,
+    failedLoginCount: r.failed_login_count,
+    lockedUntil: r.locked_until,
+    lastLoginAt: r.last_login_at,
+    securityVersion: r.security_version,
+    signupSecretHash: r.signup_secret_hash,
+    createdAt: r.created_at,
+  };
+  return { user, attempt: r.claimed ? r.failed_login_count : null };
 }
 
 /** Give back an attempt that was claimed but never checked (the bcrypt queue was full: not the person's failure). */
