@@ -149,6 +149,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         "Authentication for apps that are not this website: mobile apps, SPAs on other origins (CORS_ORIGINS), servers.",
         "",
         "- Get tokens from `POST /api/auth/token` (RFC 6749; form-encoded or JSON) and send `Authorization: Bearer <access_token>`.",
+        "- Discovery: `/.well-known/oauth-authorization-server` (RFC 8414 metadata) and `/.well-known/jwks.json` (the EdDSA public keys). Access tokens are RFC 9068 JWTs (`typ: at+jwt`, with `jti` and `client_id`).",
         "- Access tokens live `expires_in` seconds; refresh tokens are single use (each refresh returns a new one; presenting a used one ends the session).",
         "- Errors: `{ \"error\": \"<kebab-code>\", \"message\": \"…\" }`, except the OAuth endpoints, which answer RFC 6749 `{ error, error_description }`.",
         `- Bodies: JSON objects of at most ${MAX_BODY_BYTES / 1024} kB; unknown fields are ignored. Tokens in query strings are ignored.`,
