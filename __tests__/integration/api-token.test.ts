@@ -1,5 +1,8 @@
 import { NextRequest } from "next/server";
 import type * as OAuth from "oauth4webapi";
+import { exportJWK, generateKeyPair } from "jose";
+import { GET as JWKS } from "@/app/.well-known/jwks.json/route";
+import { GET as METADATA } from "@/app/.well-known/oauth-authorization-server/route";
 import { POST as LOGOUT } from "@/app/api/auth/logout/route";
 import { POST as REVOKE } from "@/app/api/auth/revoke/route";
 import { POST as TOKEN } from "@/app/api/auth/token/route";
@@ -339,6 +342,8 @@ describe("a real OAuth 2 client (oauth4webapi) against the handlers", () => {
     const path = new URL(url).pathname;
     if (path === "/api/auth/token") return TOKEN(req);
     if (path === "/api/auth/revoke") return REVOKE(req);
+    if (path === "/.well-known/oauth-authorization-server") return METADATA();
+    if (path === "/.well-known/jwks.json") return JWKS();
     throw new Error(`unexpected fetch to ${url}`);
   }
   const options = () => ({ [oauth.customFetch]: handlerFetch, [oauth.allowInsecureRequests]: true });
@@ -415,6 +420,64 @@ describe("a real OAuth 2 client (oauth4webapi) against the handlers", () => {
       error: "invalid_request",
       status: 429,
     });
+  });
+
+  it("discovers the server from its RFC 8414 metadata, then signs in and refreshes with what it found", async () => {
+    const email = await verifiedUser();
+    const opts = options();
+    const issuer = new URL(APP);
+    const found = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...opts, algorithm: "oauth2" }));
+    expect(found).toMatchObject({
+      issuer: APP,
+      token_endpoint: `${APP}/api/auth/token`,
+      revocation_endpoint: `${APP}/api/auth/revoke`,
+      jwks_uri: `${APP}/.well-known/jwks.json`,
+      grant_types_supported: ["password", "refresh_token"],
+      token_endpoint_auth_methods_supported: ["none"],
+      revocation_endpoint_auth_methods_supported: ["none"],
+      response_types_supported: [],
+    });
+
+    const first = await oauth.processGenericTokenEndpointResponse(
+      found,
+      client,
+      await oauth.genericTokenEndpointRequest(found, client, oauth.None(), "password", { username: email, password: PASSWORD }, opts),
+    );
+    const next = await oauth.processRefreshTokenResponse(
+      found,
+      client,
+      await oauth.refreshTokenGrantRequest(found, client, oauth.None(), first.refresh_token!, opts),
+    );
+    expect((await me(next.access_token)).status).toBe(200);
+    await expect(
+      oauth.processRevocationResponse(await oauth.revocationRequest(found, client, oauth.None(), next.refresh_token!, opts)),
+    ).resolves.toBeUndefined();
+    expect((await me(next.access_token)).status).toBe(401);
+  });
+
+  it("lists the password grant only while it is enabled, and lets the metadata be cached briefly", async () => {
+    h.setEnv({ PASSWORD_GRANT_ENABLED: "false" });
+    const res = await METADATA();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300");
+    expect(((await res.json()) as { grant_types_supported: string[] }).grant_types_supported).toEqual(["refresh_token"]);
+  });
+
+  it("issues access tokens that oauth4webapi's RFC 9068 validation accepts (EdDSA keys from the discovered jwks_uri)", async () => {
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    h.setEnv({ JWT_SIGNING_KEY: JSON.stringify(await exportJWK(privateKey)) });
+    const email = await verifiedUser();
+    const opts = options();
+    const issuer = new URL(APP);
+    const found = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...opts, algorithm: "oauth2" }));
+    const tokens = await oauth.processGenericTokenEndpointResponse(
+      found,
+      client,
+      await oauth.genericTokenEndpointRequest(found, client, oauth.None(), "password", { username: email, password: PASSWORD }, opts),
+    );
+    const claims = await oauth.validateJwtAccessToken(found, request("/api/me", { token: tokens.access_token }), "gatehouse", opts);
+    expect(claims).toMatchObject({ iss: APP, aud: "gatehouse", client_id: "gatehouse", jti: expect.any(String), sub: expect.any(String) });
   });
 
   it("sees the invalid_client challenge for a client secret", async () => {

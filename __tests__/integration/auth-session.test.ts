@@ -68,7 +68,7 @@ describe("access tokens", () => {
     expect(claims.exp! - claims.iat!).toBe(900);
     expect(Math.abs(claims.iat! - Date.now() / 1000)).toBeLessThan(5);
     expect(tokens.expiresIn).toBe(900);
-    expect(Object.keys(claims).sort()).toEqual(["aud", "exp", "iat", "iss", "role", "sid", "sub"]);
+    expect(Object.keys(claims).sort()).toEqual(["aud", "client_id", "exp", "iat", "iss", "jti", "role", "sid", "sub"]);
   });
 
   it("carry the ADMIN role for an admin", async () => {

@@ -143,6 +143,63 @@ describe("GET /api/openapi.json", () => {
   });
 });
 
+describe("the document lints clean where Redocly looked (issue 15)", () => {
+  type Op = { security?: unknown[]; parameters?: Array<{ name: string; in: string; schema: { type?: string; format?: string } }> };
+  const operations = (doc: Doc): Array<[string, Op]> =>
+    Object.entries(doc.paths).flatMap(([p, item]) =>
+      Object.entries(item)
+        .filter(([k]) => METHODS.some((m) => m.toLowerCase() === k))
+        .map(([k, op]) => [`${k.toUpperCase()} ${p}`, op as Op] as [string, Op]),
+    );
+
+  it("gives every operation a security requirement: `security: []` exactly on the public ones", async () => {
+    const doc = (await (await OPENAPI(get("/api/openapi.json"))).json()) as Doc;
+    const ops = operations(doc);
+    for (const [name, op] of ops) expect([name, Array.isArray(op.security)]).toEqual([name, true]);
+    const open = ops.filter(([, op]) => op.security!.length === 0).map(([name]) => name).sort();
+    expect(open).toEqual(
+      [
+        "POST /api/auth/token",
+        "POST /api/auth/revoke",
+        "POST /api/auth/register",
+        "POST /api/auth/verify-email",
+        "POST /api/auth/resend-code",
+        "POST /api/auth/forgot-password",
+        "POST /api/auth/reset-password",
+        "GET /api/auth/refresh",
+        "POST /api/auth/refresh",
+        "GET /api/ping",
+        "GET /api/health",
+        "GET /api/openapi.json",
+        "GET /api/docs",
+        "GET /api/docs/{asset}",
+      ].sort(),
+    );
+  });
+
+  it("documents the audit filters from/to as dates (format: date)", async () => {
+    const doc = (await (await OPENAPI(get("/api/openapi.json"))).json()) as Doc;
+    const audit = doc.paths["/api/admin/audit"]!.get as Op;
+    for (const name of ["from", "to"]) {
+      const param = audit.parameters!.find((p) => p.in === "query" && p.name === name);
+      expect(param?.schema).toMatchObject({ type: "string", format: "date" });
+    }
+  });
+
+  it("promises no-store only where it holds, and names the answers that are cacheable", async () => {
+    const doc = getOpenApiDocument() as unknown as { info: { description: string } };
+    const answers: Array<[string, Response]> = [
+      ["/api/openapi.json", await OPENAPI(get("/api/openapi.json"))],
+      ["/api/docs", await DOCS(get("/api/docs"))],
+      ["/api/docs/{asset}", await DOCS_ASSET(get("/api/docs/swagger-ui.css"), { params: Promise.resolve({ asset: "swagger-ui.css" }) })],
+    ];
+    const cacheable = answers.filter(([, res]) => res.headers.get("cache-control") !== "no-store").map(([p]) => p);
+    expect(cacheable.length).toBeGreaterThan(0);
+    expect(doc.info.description).not.toMatch(/every answer is `Cache-Control: no-store`/i);
+    for (const p of cacheable) expect(doc.info.description).toContain(`\`${p}\``);
+  });
+});
+
 describe("404 for unknown /api paths", () => {
   it("answers every method with the JSON error shape", async () => {
     for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const) {

@@ -52,6 +52,21 @@ describe("verifyAccessToken", () => {
     expect(r).toEqual({ ok: true, claims: { sub: SUB, sid: CLAIMS.sid, role: "ADMIN", exp: expect.any(Number), iat: expect.any(Number) } });
   });
 
+  it("issues RFC 9068 claims: a fresh random jti and the first-party client_id on every token", async () => {
+    const who = { userId: SUB, sessionId: CLAIMS.sid, role: "USER" as const };
+    const a = decodeJwt(await signAccessToken(who));
+    const b = decodeJwt(await signAccessToken(who));
+    expect(a).toMatchObject({ sub: SUB, client_id: "gatehouse", jti: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(b.jti).not.toBe(a.jti);
+  });
+
+  it("still accepts a token issued before jti and client_id existed (for the rest of its 15 minutes)", async () => {
+    const old = await token(); // the reference token carries neither claim
+    expect(decodeJwt(old)).not.toHaveProperty("jti");
+    expect(decodeJwt(old)).not.toHaveProperty("client_id");
+    await expect(verifyAccessToken(old)).resolves.toMatchObject({ ok: true, claims: { sub: SUB } });
+  });
+
   it("accepts the reference token built here (so each rejection below is caused by its one change)", async () => {
     await expect(verifyAccessToken(await token())).resolves.toMatchObject({ ok: true });
   });

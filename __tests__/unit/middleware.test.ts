@@ -311,6 +311,16 @@ describe("middleware: Bearer headers, skipped paths, redirect origin", () => {
     }
   });
 
+  it("lets the discovery documents (/.well-known/oauth-authorization-server, jwks.json) through untouched, with or without cookies", async () => {
+    for (const path of ["/.well-known/oauth-authorization-server", "/.well-known/jwks.json"]) {
+      expect(unstable_doesMiddlewareMatch({ config, url: path })).toBe(true);
+      for (const res of [await middleware(request(path)), await middleware(request(path, { token: "junk", refresh: "junk" }))]) {
+        expect(passedThrough(res)).toBe(true);
+        expect(res.headers.get("cache-control")).toBeNull(); // the route's own caching stands
+      }
+    }
+  });
+
   it("builds its redirects from APP_URL, not from the host the request reached (next start -H 127.0.0.1)", async () => {
     const saved = process.env.APP_URL;
     process.env.APP_URL = "https://auth.example.test";

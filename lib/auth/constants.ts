@@ -8,6 +8,14 @@ const isProduction = process.env.NODE_ENV === "production";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt"; // RFC 9068; no other token we issue uses it
 export const JWT_ALGORITHM = "HS256";
+/**
+ * The `client_id` claim of every access token (RFC 9068 requires one). All our
+ * clients are public and unregistered, so a `client_id` sent with a token request
+ * is only the caller's say-so (and the refresh grant would need it stored per
+ * session): the token names the one first-party client instead, which is true
+ * whoever asked. Resource servers must not grant anything on this claim.
+ */
+export const ACCESS_TOKEN_CLIENT_ID = "gatehouse";
 /** Clock leeway when checking exp/iat: at most 30 s (SECURITY.md); tests may lower it. */
 export function clockLeewaySeconds(): number {
   const raw = process.env.JWT_CLOCK_LEEWAY_SECONDS;

@@ -1,5 +1,6 @@
 import { SignJWT, calculateJwkThumbprint, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK } from "jose";
 import {
+  ACCESS_TOKEN_CLIENT_ID,
   ACCESS_TOKEN_TYPE,
   JWT_ALGORITHM,
   accessTokenTtlSeconds,
@@ -93,10 +94,16 @@ export async function publicJwks(): Promise<{ keys: PublicJwk[] }> {
   return { keys: (await loadKeySet()).published };
 }
 
-/** Sign an access token for a session. */
+/**
+ * Sign an access token for a session. It carries RFC 9068's required claims
+ * (jti, client_id) so standard resource-server libraries accept it; our own
+ * verification does not require them, so tokens signed before they were added
+ * stay valid for the rest of their life.
+ */
 export async function signAccessToken(input: { userId: string; sessionId: string; role: Role }): Promise<string> {
   const keys = await loadKeySet();
-  const jwt = new SignJWT({ sid: input.sessionId, role: input.role })
+  const jwt = new SignJWT({ sid: input.sessionId, role: input.role, client_id: ACCESS_TOKEN_CLIENT_ID })
+    .setJti(crypto.randomUUID())
     .setSubject(input.userId)
     .setIssuer(jwtIssuer())
     .setAudience(jwtAudience())

@@ -130,6 +130,10 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
     { cookieAuth: [] },
   ];
 
+  // Said explicitly on every public operation (OpenAPI: an empty list means no
+  // authentication), so a linter or generator never has to guess.
+  const PUBLIC: Array<Record<string, string[]>> = [];
+
   const tokenSuccess: ZodOpenApiResponseObject = {
     description: "RFC 6749 §5.1: a new token pair.",
     headers: noStoreHeaders,
@@ -145,10 +149,11 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         "Authentication for apps that are not this website: mobile apps, SPAs on other origins (CORS_ORIGINS), servers.",
         "",
         "- Get tokens from `POST /api/auth/token` (RFC 6749; form-encoded or JSON) and send `Authorization: Bearer <access_token>`.",
+        "- Discovery: `/.well-known/oauth-authorization-server` (RFC 8414 metadata) and `/.well-known/jwks.json` (the EdDSA public keys). Access tokens are RFC 9068 JWTs (`typ: at+jwt`, with `jti` and `client_id`).",
         "- Access tokens live `expires_in` seconds; refresh tokens are single use (each refresh returns a new one; presenting a used one ends the session).",
         "- Errors: `{ \"error\": \"<kebab-code>\", \"message\": \"…\" }`, except the OAuth endpoints, which answer RFC 6749 `{ error, error_description }`.",
         `- Bodies: JSON objects of at most ${MAX_BODY_BYTES / 1024} kB; unknown fields are ignored. Tokens in query strings are ignored.`,
-        "- Every answer is `Cache-Control: no-store`. A method a path does not support answers 405 `method-not-allowed` with `Allow`; an unknown /api path answers 404 `not-found`.",
+        "- Answers about accounts, tokens and sessions are `Cache-Control: no-store`; only public, secret-free files are cacheable: this document (`/api/openapi.json`) and the documentation page's files (`/api/docs/{asset}`). A method a path does not support answers 405 `method-not-allowed` with `Allow`; an unknown /api path answers 404 `not-found`.",
       ].join("\n"),
     },
     servers: [{ url: env.APP_URL }],
@@ -184,6 +189,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["OAuth 2.0"],
           operationId: "token",
+          security: PUBLIC,
           summary: "Get or refresh tokens",
           description: [
             "`grant_type=password` (username = email; " +
@@ -203,6 +209,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["OAuth 2.0"],
           operationId: "revoke",
+          security: PUBLIC,
           summary: "Revoke a token (RFC 7009)",
           description:
             "Ends the session of a refresh token (current or already rotated) or access token. Always 200 for a well-formed request, whether or not the token was valid.",
@@ -228,6 +235,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["Account"],
           operationId: "register",
+          security: PUBLIC,
           summary: "Create an account",
           description: "A 6-digit code is mailed to confirm the address. A taken address gets the very same answer.",
           requestBody: jsonBody(registerRequestSchemaFor(min)),
@@ -238,6 +246,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["Account"],
           operationId: "verifyEmail",
+          security: PUBLIC,
           summary: "Confirm the address with the mailed code (signs in)",
           description:
             "With the `registration` secret from the register answer, a right code signs in (a token pair). Without it, the address is confirmed but the pending password is discarded and a link to choose one is mailed (`202`): whoever registered an address first cannot keep access once its owner proves it. " +
@@ -254,6 +263,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["Account"],
           operationId: "resendCode",
+          security: PUBLIC,
           summary: "Mail a new confirmation code",
           description: "Same answer for every address. At most one code per minute and five per hour.",
           requestBody: jsonBody(resendCodeRequestSchema),
@@ -264,6 +274,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["Account"],
           operationId: "forgotPassword",
+          security: PUBLIC,
           summary: "Mail a password-reset link",
           description: "Same answer for every address, known or not. The link opens this site's reset page.",
           requestBody: jsonBody(forgotPasswordRequestSchema),
@@ -274,6 +285,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["Account"],
           operationId: "resetPassword",
+          security: PUBLIC,
           summary: "Set a new password with the token from the link",
           description: "Every session ends; nobody is signed in. An expired, used or unknown token is `invalid-token` (401).",
           requestBody: jsonBody(resetPasswordRequestSchemaFor(min)),
@@ -284,6 +296,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         get: {
           tags: ["Service"],
           operationId: "browserRefreshPage",
+          security: PUBLIC,
           summary: "Browser only: a page that POSTs back to refresh the session cookies",
           requestParams: { query: z.object({ next: z.string().optional().meta({ description: "Same-site path to return to." }) }) },
           responses: { "200": { description: "HTML page.", content: { "text/html": { schema: { type: "string" } } } } },
@@ -291,6 +304,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         post: {
           tags: ["Service"],
           operationId: "browserRefresh",
+          security: PUBLIC,
           summary: "Browser only: rotate the refresh cookie and redirect",
           description: `Reads the \`${REFRESH_COOKIE}\` cookie. API clients use POST /api/auth/token with grant_type=refresh_token instead.`,
           requestBody: {
@@ -372,6 +386,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         get: {
           tags: ["Service"],
           operationId: "ping",
+          security: PUBLIC,
           summary: "Liveness: the server answers (no database query)",
           responses: ok("Up: the process serves requests.", pingResponseSchema),
         },
@@ -380,6 +395,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         get: {
           tags: ["Service"],
           operationId: "health",
+          security: PUBLIC,
           summary: "Liveness and database reachability",
           responses: {
             "200": { description: "Up.", content: { [JSON_TYPE]: { schema: healthResponseSchema } } },
@@ -391,6 +407,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         get: {
           tags: ["Service"],
           operationId: "openapi",
+          security: PUBLIC,
           summary: "This document",
           responses: { "200": { description: "OpenAPI 3.1.", content: { [JSON_TYPE]: { schema: { type: "object" } } } } },
         },
@@ -399,6 +416,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         get: {
           tags: ["Service"],
           operationId: "docs",
+          security: PUBLIC,
           summary: "Interactive documentation (Swagger UI, served from this server)",
           responses: { "200": { description: "HTML page.", content: { "text/html": { schema: { type: "string" } } } } },
         },
@@ -407,6 +425,7 @@ function buildDocument(groups: PathGroup[]): OpenApiDocument {
         get: {
           tags: ["Service"],
           operationId: "docsAsset",
+          security: PUBLIC,
           summary: "A file of the documentation page",
           requestParams: {
             path: z.object({ asset: z.enum(DOCS_ASSET_NAMES).meta({ description: "One of the page's files." }) }),

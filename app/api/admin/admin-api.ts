@@ -311,8 +311,8 @@ export function adminApiPaths(): ZodOpenApiPathsObject {
         description: `\`type\` is one of: ${AUDIT_EVENT_TYPES.join(", ")}. \`from\` / \`to\` are UTC days (YYYY-MM-DD, both included). CSV: GET /admin/audit/export with the same filters.`,
         requestParams: {
           query: auditQuerySchema.extend({
-            from: z.string().optional(),
-            to: z.string().optional(),
+            from: z.iso.date().optional(),
+            to: z.iso.date().optional(),
             after: z.string().optional(),
             before: z.string().optional(),
           }),
