@@ -140,7 +140,7 @@ describe("parseEnv defaults", () => {
   });
 
   it("derives APP_URL from PORT in development when it is unset (`npm run dev -- -p 4000` links to 4000), never in production", () => {
-    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET };
+    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET } as const;
     expect(parseEnv(dev, () => {}).APP_URL).toBe("http://localhost:3000");
     expect(parseEnv({ ...dev, PORT: "4000" }, () => {})).toMatchObject({ APP_URL: "http://localhost:4000", JWT_ISSUER: "http://localhost:4000" });
     expect(parseEnv({ ...dev, PORT: "4000", APP_URL: "https://auth.example.com" }, () => {}).APP_URL).toBe("https://auth.example.com");
