@@ -159,7 +159,7 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
 
 export const config = {
   matcher: [
-    "/((?!_next/static|_next/image|favicon.ico|robots.txt).*)",
+    "/((?!_next/static|_next/image|favicon.ico|favicon.svg|robots.txt).*)",
     // Static files are skipped for speed, but a server-action POST aimed at one
     // would reach Next's action handler unchecked and end as its 500: every
     // request naming an action meets the Origin check, whatever its path.

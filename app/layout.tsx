@@ -9,6 +9,8 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Gatehouse", template: "%s · Gatehouse" },
   description: "Self-hosted sign-up, sign-in and account management.",
+  // public/favicon.svg: one vector icon for tabs, bookmarks and the home screen.
+  icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
 };
 
 export const viewport: Viewport = {

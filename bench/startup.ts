@@ -75,6 +75,8 @@ async function startOnce(database: "postgres" | "pglite"): Promise<Start> {
     JWT_SECRET: `startup-${randomBytes(32).toString("base64url")}`,
     GATEHOUSE_DATA_DIR: dataDir,
     MAIL_FROM: "Gatehouse <no-reply@gatehouse.test>",
+    // Production refuses to start without one; the start-up sends no mail, so nothing listens there.
+    SMTP_URL: "smtp://127.0.0.1:1",
     LOG_LEVEL: "warn",
     ...(db ? { DATABASE_URL: db.url, DATABASE_POOL_SIZE: "10" } : { ALLOW_EMBEDDED_DB_IN_PRODUCTION: "true" }),
   };

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { defaultAppUrl } from "./auth/constants";
 import { parseCidr, type Cidr } from "./validation/ip";
 
 /**
@@ -51,7 +52,10 @@ const seconds = (def: number) => z.coerce.number().int().positive().default(def)
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    // Unset: http://localhost:<PORT> outside production (defaultAppUrl, filled in by parseEnv).
     APP_URL: z.url().default("http://localhost:3000"),
+    // The port `next dev`/`next start` listen on (`-p` sets it too); only used to derive APP_URL in development.
+    PORT: z.coerce.number().int().min(1).max(65_535).optional(),
     APP_NAME: z.string().min(1).max(60).default("Gatehouse"),
 
     DATABASE_URL: z.string().optional().transform((v) => (v ? v : undefined)),
@@ -195,6 +199,17 @@ export function clientIpProblem(raw: NodeJS.ProcessEnv): string | null {
   );
 }
 
+/**
+ * Why a production server could not send a single mail, or null. Without
+ * SMTP_URL every sign-up, code and reset answers 503: refuse the start instead
+ * of running "healthy" and failing each person. (The admin CLI and migrations
+ * send no mail and are not refused.)
+ */
+export function smtpProblem(raw: NodeJS.ProcessEnv): string | null {
+  if (raw.NODE_ENV !== "production" || raw.SMTP_URL?.trim()) return null;
+  return "SMTP_URL is required in production: without it no code, reset link or notice can be sent (e.g. smtps://user:pass@smtp.example.com:465)";
+}
+
 /** Development only: a random secret kept under .data/ so sessions survive restarts. */
 function developmentSecret(log: (msg: string) => void): string {
   const file = path.join(DATA_DIR, "dev-jwt-secret");
@@ -208,7 +223,7 @@ function developmentSecret(log: (msg: string) => void): string {
 
 /** Parse a raw environment. Pure apart from the development secret file. */
 export function parseEnv(raw: NodeJS.ProcessEnv, log: (msg: string) => void = console.warn): Env {
-  const parsed = envSchema.safeParse(raw);
+  const parsed = envSchema.safeParse(raw.APP_URL === undefined ? { ...raw, APP_URL: defaultAppUrl(raw) } : raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
     // Report a bad secret in the same breath, so one restart fixes everything.
@@ -240,15 +255,15 @@ export function getEnv(): Env {
 
 /** The server rules on top of `parse`, every problem reported at once (one restart fixes everything). */
 function withServerRules(raw: NodeJS.ProcessEnv, parse: () => Env): Env {
-  const ipIssue = clientIpProblem(raw);
+  const serverIssues = [clientIpProblem(raw), smtpProblem(raw)].filter((p): p is string => p !== null);
   let env: Env;
   try {
     env = parse();
   } catch (err) {
-    if (err instanceof EnvError && ipIssue) throw new EnvError([...err.problems, ipIssue]);
+    if (err instanceof EnvError && serverIssues.length) throw new EnvError([...err.problems, ...serverIssues]);
     throw err;
   }
-  if (ipIssue) throw new EnvError([ipIssue]);
+  if (serverIssues.length) throw new EnvError(serverIssues);
   return env;
 }
 

@@ -4,12 +4,11 @@
  * fail with one clear line and a non-zero exit.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { Client } from "pg";
 import { resetBcryptPool } from "../lib/auth/password-pool";
 import { closeDb, createPgClient, createPgliteClient, setDb } from "../lib/db/client";
+import { EmbeddedDbLockedError, openEmbeddedDb } from "../lib/db/embedded";
 import { migrate, pgExecutor, pgliteExecutor } from "../lib/db/migrate";
 import type { EventContext } from "../lib/data/audit";
 import { EnvError, getEnv, type Env } from "../lib/env";
@@ -79,20 +78,25 @@ export async function openCliDb(env: Env, log: (msg: string) => void): Promise<v
     setDb(createPgClient(env.DATABASE_URL, { poolSize: 2 }));
     return;
   }
-  mkdirSync(env.EMBEDDED_DB_DIR, { recursive: true });
-  const pglite = new PGlite(env.EMBEDDED_DB_DIR);
+  let embedded: Awaited<ReturnType<typeof openEmbeddedDb>>;
   try {
-    await pglite.waitReady;
-    await migrate(pgliteExecutor(pglite), { log: onMigrate });
+    // Refuses while the app (or another command) has the directory open: two
+    // PGlite processes on one directory lose each other's writes.
+    embedded = await openEmbeddedDb(env.EMBEDDED_DB_DIR);
   } catch (err) {
-    await pglite.close().catch(() => {});
-    // Typically: the dev server has the directory open (PGlite is single-process).
-    throw new CliError(`Cannot open the ${describeDatabase(env)} (is \`npm run dev\` running on it? stop it first): ${(err as Error).message}`);
+    if (err instanceof EmbeddedDbLockedError) throw new CliError(err.message);
+    throw new CliError(`Cannot open the ${describeDatabase(env)}: ${(err as Error).message}`);
   }
-  const db = createPgliteClient(pglite);
+  try {
+    await migrate(pgliteExecutor(embedded.pglite), { log: onMigrate });
+  } catch (err) {
+    await embedded.close();
+    throw new CliError(`Cannot migrate the ${describeDatabase(env)}: ${(err as Error).message}`);
+  }
+  const db = createPgliteClient(embedded.pglite);
   setDb(db, async () => {
     await db.$disconnect();
-    await pglite.close();
+    await embedded.close();
   });
 }
 

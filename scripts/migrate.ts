@@ -3,11 +3,10 @@
  * embedded database when none is set. Needs no signing secret: a migration job
  * should not hold one. Prints what it did; exits non-zero on failure.
  */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { Client } from "pg";
 import { DATA_DIR } from "../lib/env";
+import { openEmbeddedDb } from "../lib/db/embedded";
 import { migrate, pgExecutor, pgliteExecutor } from "../lib/db/migrate";
 
 async function main(): Promise<void> {
@@ -24,10 +23,10 @@ async function main(): Promise<void> {
       await client.end();
     }
   } else {
-    mkdirSync(embeddedDir, { recursive: true });
-    const db = new PGlite(embeddedDir);
+    // Refuses (EmbeddedDbLockedError) while the app has the directory open.
+    const db = await openEmbeddedDb(embeddedDir);
     try {
-      const r = await migrate(pgliteExecutor(db), { log });
+      const r = await migrate(pgliteExecutor(db.pglite), { log });
       log(`${r.applied.length} applied, ${r.alreadyApplied.length} already applied (embedded database)`);
     } finally {
       await db.close();

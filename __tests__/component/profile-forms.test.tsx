@@ -56,6 +56,21 @@ describe("ChangeNameForm", () => {
   });
 });
 
+describe("the profile's two current-password fields", () => {
+  it("have distinct accessible names that start with the visible label, saying which change each confirms", () => {
+    render(
+      <>
+        <ChangeEmailForm action={fakeAction()} />
+        <ChangePasswordForm action={fakeAction()} email="ana@example.com" name="Ana" />
+      </>,
+    );
+    const fields = screen.getAllByLabelText("Current password");
+    expect(fields).toHaveLength(2);
+    expect(fields[0]).toHaveAccessibleName("Current password, to change your email address");
+    expect(fields[1]).toHaveAccessibleName("Current password, to change your password");
+  });
+});
+
 describe("ChangePasswordForm", () => {
   function renderForm(action = fakeAction(), minPasswordLength?: number) {
     render(<ChangePasswordForm action={action} email="ana@example.com" name="Ana" minPasswordLength={minPasswordLength} />);

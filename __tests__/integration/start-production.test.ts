@@ -73,6 +73,8 @@ function withoutBuild<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 // Never connected to: the start must fail before any database is touched.
 const SOME_DATABASE = { DATABASE_URL: "postgresql://gatehouse@127.0.0.1:1/gatehouse" };
+// Never connected to either: production refuses to start without a mail server.
+const SOME_SMTP = { SMTP_URL: "smtp://127.0.0.1:1" };
 
 describe("next start in production", () => {
   it("exits non-zero on JWT_SECRET=secret, naming JWT_SECRET", async () => {
@@ -90,7 +92,7 @@ describe("next start in production", () => {
       expect(exit.output).not.toContain("Could not find a production build");
 
       // Control: with a strong secret the settings pass, and only then does the missing build stop it.
-      const control = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, ...PRELOAD, JWT_SECRET: STRONG_SECRET });
+      const control = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, ...SOME_SMTP, ...PRELOAD, JWT_SECRET: STRONG_SECRET });
       expect(control.code).not.toBe(0);
       expect(control.output).not.toContain("Invalid configuration");
       expect(control.output).toContain("Could not find a production build");
@@ -106,11 +108,21 @@ describe("next start in production", () => {
       expect(plain.output).not.toContain("Could not find a production build");
 
       // A trusted proxy header is the other way to know the client: the settings pass.
-      const proxied = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, JWT_SECRET: STRONG_SECRET, TRUST_PROXY_HEADER: "x-forwarded-for" });
+      const proxied = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, ...SOME_SMTP, JWT_SECRET: STRONG_SECRET, TRUST_PROXY_HEADER: "x-forwarded-for" });
       expect(proxied.output).not.toContain("Invalid configuration");
       expect(proxied.output).toContain("Could not find a production build");
     });
   }, 150_000);
+
+  it("without SMTP_URL, exits non-zero naming SMTP_URL instead of answering every sign-up 503", async () => {
+    await withoutBuild(async (dir) => {
+      const exit = await nextStart(dir, { ...WEAK, ...SOME_DATABASE, ...PRELOAD, JWT_SECRET: STRONG_SECRET });
+      expect(exit).toMatchObject({ code: 1, signal: null });
+      expect(exit.output).toContain("[gatehouse] Invalid configuration:");
+      expect(exit.output).toContain("SMTP_URL is required in production");
+      expect(exit.output).not.toContain("Could not find a production build");
+    });
+  }, 90_000);
 
   it("without DATABASE_URL, exits non-zero naming DATABASE_URL", async () => {
     const exit = await nextStart(ROOT, WEAK);

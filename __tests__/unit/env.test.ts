@@ -11,6 +11,7 @@ const PRODUCTION = {
   NODE_ENV: "production",
   DATABASE_URL: "postgresql://gatehouse@db.internal:5432/gatehouse",
   JWT_SECRET: STRONG_SECRET,
+  SMTP_URL: "smtps://gatehouse:pw@smtp.example.com:465",
 } as const;
 const CLIENT_IP_UNKNOWN =
   "The client IP cannot be known: start with `npm start` (it preloads scripts/client-ip.cjs; " +
@@ -78,6 +79,21 @@ describe("parseEnv in production", () => {
     expect(env.ALLOW_EMBEDDED_DB_IN_PRODUCTION).toBe(true);
   });
 
+  it("refuses to start a server without SMTP_URL (every sign-up would answer 503), with the other problems; scripts are not refused", () => {
+    const serving = { ...PRODUCTION, GATEHOUSE_CLIENT_IP_PRELOAD: "1", SMTP_URL: undefined };
+    const NO_SMTP =
+      "SMTP_URL is required in production: without it no code, reset link or notice can be sent (e.g. smtps://user:pass@smtp.example.com:465)";
+    expect(problemsOf(serving, parseServerEnv)).toEqual([NO_SMTP]);
+    expect(problemsOf({ ...serving, SMTP_URL: "  " }, parseServerEnv)).toEqual([NO_SMTP]);
+    expect(problemsOf({ ...serving, JWT_SECRET: "secret" }, parseServerEnv)).toEqual([
+      "JWT_SECRET is too short (6 bytes; at least 32 are required)",
+      NO_SMTP,
+    ]);
+    // The admin CLI and migrations send no mail; development uses the dev mailbox.
+    expect(parseEnv(serving, () => {}).SMTP_URL).toBeUndefined();
+    expect(parseServerEnv({ ...serving, NODE_ENV: "development" }, () => {}).SMTP_URL).toBeUndefined();
+  });
+
   it("refuses to start when neither the client-ip preload nor a trusted proxy header says who the client is", () => {
     // A server started the way `npm start` does: scripts/client-ip.cjs sets GATEHOUSE_CLIENT_IP_PRELOAD=1.
     expect(parseServerEnv({ ...PRODUCTION, GATEHOUSE_CLIENT_IP_PRELOAD: "1" }, () => {}).NODE_ENV).toBe("production");
@@ -121,6 +137,15 @@ describe("parseEnv defaults", () => {
   it("requires 15-character passwords and bcrypt cost 12", () => {
     expect(env.PASSWORD_MIN_LENGTH).toBe(15);
     expect(env.BCRYPT_COST).toBe(12);
+  });
+
+  it("derives APP_URL from PORT in development when it is unset (`npm run dev -- -p 4000` links to 4000), never in production", () => {
+    const dev = { NODE_ENV: "development", JWT_SECRET: STRONG_SECRET } as const;
+    expect(parseEnv(dev, () => {}).APP_URL).toBe("http://localhost:3000");
+    expect(parseEnv({ ...dev, PORT: "4000" }, () => {})).toMatchObject({ APP_URL: "http://localhost:4000", JWT_ISSUER: "http://localhost:4000" });
+    expect(parseEnv({ ...dev, PORT: "4000", APP_URL: "https://auth.example.com" }, () => {}).APP_URL).toBe("https://auth.example.com");
+    expect(parseEnv({ ...PRODUCTION, PORT: "4000" }, () => {}).APP_URL).toBe("http://localhost:3000");
+    expect(problemsOf({ ...dev, PORT: "70000" })).toEqual([expect.stringMatching(/^PORT: /)]);
   });
 
   it("derives the JWT issuer from APP_URL", () => {

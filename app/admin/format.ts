@@ -6,6 +6,14 @@ export function formatWhen(date: Date, opts: { seconds?: boolean } = {}): string
   return `${(opts.seconds ? dateTimeSeconds : dateTime).format(date)} UTC`;
 }
 
+/**
+ * How long a lock lasts, as a sentence start. An indefinite lock is stored as
+ * 31 Dec 9999 (LOCKED_INDEFINITELY_UNTIL): say what ends it, not that date.
+ */
+export function formatLockedUntil(until: Date): string {
+  return until.getUTCFullYear() >= 9999 ? "Until an admin unlocks it" : `Until ${formatWhen(until)}`;
+}
+
 /** A query string from filters, skipping empty values (links keep the current filters). */
 export function queryString(params: Record<string, string | undefined | null>): string {
   const sp = new URLSearchParams();

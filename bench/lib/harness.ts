@@ -35,6 +35,8 @@ export async function startBenchApp(env: Record<string, string> = {}, opts: Star
     // Every simulated browser gets its own address in X-Forwarded-For, as behind a
     // reverse proxy, so the per-IP sign-in limit (30/min) does not cut the storm short.
     TRUST_PROXY_HEADER: "x-forwarded-for",
+    // Production refuses to start without a mail server; the benchmarks send no mail.
+    SMTP_URL: "smtp://127.0.0.1:1",
     ...env,
   }, opts);
   running.add(app);

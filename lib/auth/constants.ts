@@ -30,9 +30,21 @@ export function sessionIdleTtlSeconds(): number {
   return Number(process.env.SESSION_IDLE_TTL_SECONDS) || 7 * 24 * 3600;
 }
 
+/**
+ * APP_URL when it is unset. Outside production: the port this server listens
+ * on (`next dev` sets PORT, also for `-p 4000` and when it moves to a free
+ * port), so mail links, the OpenAPI `servers` and the CSRF origin match the
+ * running app. Production always sets APP_URL (the public URL behind a proxy).
+ */
+export function defaultAppUrl(env: Record<string, string | undefined> = process.env): string {
+  const port = env.PORT?.trim();
+  const usePort = env.NODE_ENV !== "production" && port && /^\d{1,5}$/.test(port) && Number(port) > 0 && Number(port) < 65536;
+  return `http://localhost:${usePort ? port : "3000"}`;
+}
+
 /** The app's public origin; links in mails and the CSRF check use it, never the Host header. */
 export function appOrigin(): string {
-  return new URL(process.env.APP_URL || "http://localhost:3000").origin;
+  return new URL(process.env.APP_URL || defaultAppUrl()).origin;
 }
 export function jwtIssuer(): string {
   return process.env.JWT_ISSUER || appOrigin();

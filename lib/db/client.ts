@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { getEnv } from "../env";
+import { openEmbeddedDb } from "./embedded";
 import { PrismaClient, type Prisma } from "./generated/client";
 import { migrate, pgExecutor, pgliteExecutor } from "./migrate";
 
@@ -92,15 +92,19 @@ async function openFromEnv(): Promise<Db> {
   if (env.DATABASE_URL) {
     return createPgClient(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, preparedStatements: env.DATABASE_PREPARED_STATEMENTS });
   }
-  mkdirSync(env.EMBEDDED_DB_DIR, { recursive: true });
-  const pglite = new PGlite(env.EMBEDDED_DB_DIR);
-  await pglite.waitReady;
-  // The embedded database is private to this process: bring it up to date.
-  await migrate(pgliteExecutor(pglite));
-  const db = createPgliteClient(pglite);
+  // Locked to this process (a CLI run meanwhile refuses): see ./embedded.ts.
+  const embedded = await openEmbeddedDb(env.EMBEDDED_DB_DIR);
+  try {
+    // The embedded database is private to this process: bring it up to date.
+    await migrate(pgliteExecutor(embedded.pglite));
+  } catch (err) {
+    await embedded.close();
+    throw err;
+  }
+  const db = createPgliteClient(embedded.pglite);
   holder.close = async () => {
     await db.$disconnect();
-    await pglite.close();
+    await embedded.close();
   };
   return db;
 }

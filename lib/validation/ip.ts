@@ -127,3 +127,15 @@ export function cidrContains(cidr: Cidr, ip: ParsedIp): boolean {
   }
   return true;
 }
+
+/**
+ * A stored address for display. Rows written before issue 14 may hold the
+ * socket's IPv4-mapped form (`::ffff:127.0.0.1`): shown as the IPv4 address
+ * everywhere, like new rows. Anything that is not an address is shown as stored.
+ */
+export function displayIp(stored: string): string;
+export function displayIp(stored: string | null): string | null;
+export function displayIp(stored: string | null): string | null {
+  if (stored === null) return null;
+  return normalizeIp(stored) ?? stored;
+}

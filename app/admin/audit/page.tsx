@@ -7,6 +7,7 @@ import { describeDevice } from "@/lib/auth/profile";
 import { formatWhen, queryString } from "../format";
 import { requireAdmin } from "../require-admin";
 import { AuditFilters, type AuditFilterValues } from "./audit-filters";
+import { displayIp } from "@/lib/validation/ip";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -83,7 +84,7 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: S
                         (e.email ?? <span className="text-zinc-500">—</span>)
                       )}
                     </td>
-                    <td className="px-4 py-2 whitespace-nowrap">{e.ip ?? "—"}</td>
+                    <td className="px-4 py-2 whitespace-nowrap">{displayIp(e.ip) ?? "—"}</td>
                     <td className="max-w-[12rem] truncate px-4 py-2" title={e.userAgent ?? undefined}>
                       {describeDevice(e.userAgent).label}
                     </td>

@@ -4,6 +4,7 @@ import { Card } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/current-user";
 import { listActivity } from "@/lib/auth/profile";
 import { activityPageSchema } from "@/lib/validation/account";
+import { displayIp } from "@/lib/validation/ip";
 
 export const metadata: Metadata = { title: "Activity" };
 
@@ -74,7 +75,7 @@ export default async function ActivityPage({ searchParams }: { searchParams: Sea
                   <time dateTime={e.createdAt.toISOString()}>{when.format(e.createdAt)}</time>
                   {" · "}
                   {e.device.label}
-                  {e.ip && ` · ${e.ip}`}
+                  {e.ip && ` · ${displayIp(e.ip)}`}
                 </span>
               </li>
             ))}

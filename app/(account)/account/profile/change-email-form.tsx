@@ -70,8 +70,10 @@ export function ChangeEmailForm({ action }: { action: ServerAction }) {
 
       <div className="space-y-1.5">
         <Label htmlFor="profile-email-password">Current password</Label>
+        {/* Two fields on the profile say "Current password": the spoken name says which form this one belongs to. */}
         <PasswordInput
           id="profile-email-password"
+          aria-label="Current password, to change your email address"
           autoComplete="current-password"
           required
           aria-invalid={passwordErrors.length > 0 || undefined}

@@ -73,8 +73,10 @@ export function ChangePasswordForm({ action, email, name, minPasswordLength = PA
 
       <div className="space-y-1.5">
         <Label htmlFor="profile-current-password">Current password</Label>
+        {/* Two fields on the profile say "Current password": the spoken name says which form this one belongs to. */}
         <PasswordInput
           id="profile-current-password"
+          aria-label="Current password, to change your password"
           autoComplete="current-password"
           required
           aria-invalid={currentErrors.length > 0 || undefined}

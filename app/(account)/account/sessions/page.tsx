@@ -4,6 +4,7 @@ import { requireUser } from "@/lib/auth/current-user";
 import { listSessions, type SessionView } from "@/lib/auth/profile";
 import { revokeOtherSessionsAction, revokeSessionAction } from "./actions";
 import { RevokeOtherSessionsButton, RevokeSessionButton } from "./session-actions";
+import { displayIp } from "@/lib/validation/ip";
 
 export const metadata: Metadata = { title: "Sessions" };
 
@@ -63,7 +64,7 @@ function SessionCard({ session: s }: { session: SessionView }) {
         </p>
         <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
           <dt className="text-zinc-500 dark:text-zinc-400">IP address</dt>
-          <dd className="break-all">{s.ip ?? "Unknown"}</dd>
+          <dd className="break-all">{displayIp(s.ip) ?? "Unknown"}</dd>
           <dt className="text-zinc-500 dark:text-zinc-400">Signed in</dt>
           <dd>
             <time dateTime={s.createdAt.toISOString()}>{when.format(s.createdAt)} UTC</time>

@@ -5,7 +5,7 @@ import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { AUDIT_EVENT_LABELS, getUserDetail, LOCK_DURATIONS, type AdminSessionView } from "@/lib/auth/admin";
 import { isUuid } from "@/lib/validation/ids";
-import { formatWhen } from "../../format";
+import { formatLockedUntil, formatWhen } from "../../format";
 import { requireAdmin } from "../../require-admin";
 import {
   changeRoleAction,
@@ -18,6 +18,7 @@ import {
   unlockUserAction,
 } from "./actions";
 import { AdminActionButton, DeleteUserForm, LockForm, RoleForm } from "./user-admin-forms";
+import { displayIp } from "@/lib/validation/ip";
 
 export const metadata: Metadata = { title: "User" };
 
@@ -58,8 +59,7 @@ export default async function AdminUserPage({ params }: { params: Params }) {
 
       {user.locked && user.lockedUntil && (
         <Alert variant="warning" title="Sign-in is locked">
-          Until {formatWhen(user.lockedUntil)}
-          {user.lockedUntil.getUTCFullYear() >= 9999 ? " (until an admin unlocks it)" : ""}.
+          {formatLockedUntil(user.lockedUntil)}.
         </Alert>
       )}
 
@@ -72,7 +72,7 @@ export default async function AdminUserPage({ params }: { params: Params }) {
           <Detail term="Name">{user.name}</Detail>
           <Detail term="Role">{user.role === "ADMIN" ? "Admin" : "User"}</Detail>
           <Detail term="Email confirmed">{user.emailVerifiedAt ? formatWhen(user.emailVerifiedAt) : "Not yet"}</Detail>
-          <Detail term="Locked">{user.locked && user.lockedUntil ? `Until ${formatWhen(user.lockedUntil)}` : "No"}</Detail>
+          <Detail term="Locked">{user.locked && user.lockedUntil ? formatLockedUntil(user.lockedUntil) : "No"}</Detail>
           <Detail term="Failed sign-ins in a row">{user.failedLoginCount}</Detail>
           <Detail term="Created">{formatWhen(user.createdAt)}</Detail>
           <Detail term="Last sign-in">{user.lastLoginAt ? formatWhen(user.lastLoginAt) : "Never"}</Detail>
@@ -174,7 +174,7 @@ export default async function AdminUserPage({ params }: { params: Params }) {
                 </span>
                 <span className="text-zinc-600 dark:text-zinc-400">
                   <time dateTime={e.createdAt.toISOString()}>{formatWhen(e.createdAt, { seconds: true })}</time>
-                  {e.ip && ` · ${e.ip}`}
+                  {e.ip && ` · ${displayIp(e.ip)}`}
                 </span>
               </li>
             ))}
@@ -222,7 +222,7 @@ function SessionItem({ session: s, userId }: { session: AdminSessionView; userId
           )}
         </p>
         <p className="text-zinc-600 dark:text-zinc-400">
-          {s.ip ?? "Unknown IP"} · signed in {formatWhen(s.createdAt)} · last used {formatWhen(s.lastUsedAt)}
+          {displayIp(s.ip) ?? "Unknown IP"} · signed in {formatWhen(s.createdAt)} · last used {formatWhen(s.lastUsedAt)}
         </p>
       </div>
       {s.live && (
@@ -231,7 +231,7 @@ function SessionItem({ session: s, userId }: { session: AdminSessionView; userId
           fields={{ userId, sessionId: s.id }}
           label="End session"
           pendingLabel="Ending…"
-          ariaLabel={`End session ${s.device.label} from ${s.ip ?? "unknown IP"}`}
+          ariaLabel={`End session ${s.device.label} from ${displayIp(s.ip) ?? "unknown IP"}`}
         />
       )}
     </li>
