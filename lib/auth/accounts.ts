@@ -78,7 +78,7 @@ async function mailVerificationCode(user: UserRecord, opts: { skipCooldown?: boo
     await sendVerificationCodeMail(user.email, { code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
   } catch (err) {
     // Nothing was sent: asking again once mail works must not be refused as "too soon".
-    await refundOtpSend(user.id, "VERIFY_EMAIL");
+    await refundOtpSend(user.id, "VERIFY_EMAIL", user.email);
     throw err;
   }
   return true;

@@ -481,7 +481,7 @@ export async function resendVerificationCodeAsAdmin(actor: AdminActor, userId: s
     await sendVerificationCodeMail(user.email, { code: issued.code, expiresInMinutes: OTP_TTL_SECONDS / 60 });
   } catch (err) {
     if (err instanceof MailError) {
-      await refundOtpSend(user.id, "VERIFY_EMAIL"); // nothing was sent: the admin may try again at once
+      await refundOtpSend(user.id, "VERIFY_EMAIL", user.email); // nothing was sent: the admin may try again at once
       throw new AuthError("mail-unavailable", "The email could not be sent. Try again shortly.");
     }
     throw err;

@@ -60,11 +60,10 @@ export async function issueOtp(
  * the send budgets it spent, so asking again once mail works is not refused as
  * "too soon". The wrong-code budget is untouched: resending never resets that.
  */
-export async function refundOtpSend(userId: string, purpose: OtpPurpose): Promise<void> {
+export async function refundOtpSend(userId: string, purpose: OtpPurpose, email: string): Promise<void> {
   await refund("otpSendCooldown", `${purpose}:${userId}`);
   await refund("otpSendsPerHour", `${purpose}:${userId}`);
-  const live = await findLiveOtpCode(userId, purpose);
-  if (live) await refundMail(live.email, MAIL_KIND[purpose]);
+  await refundMail(email, MAIL_KIND[purpose]);
 }
 
 export type VerifyOtpResult =
